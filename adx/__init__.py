@@ -1,0 +1,1 @@
+"""Aggregate data (ADX / DHIS2 dataValueSets): model, periods, writers, readers, DHIS2 client."""

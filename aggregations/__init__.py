@@ -1,0 +1,1 @@
+"""The indicator catalogue of INDICATORS.md as code: set-based SQL per source fact, then pandas."""

@@ -1,0 +1,1 @@
+"""Dagster definitions and the command line. The only package that imports dagster."""

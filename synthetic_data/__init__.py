@@ -1,0 +1,1 @@
+"""Synthetic openIMIS databases (generator) and anonymised copies of real ones."""

@@ -1,0 +1,1 @@
+"""Fixtures with generated synthetic openIMIS databases (filled in with the generator)."""
