@@ -9,7 +9,7 @@ import pytest
 
 from tests.pgserver import PgServer, shared_dir
 
-pytest_plugins = ["tests.generated_fixtures"]
+pytest_plugins = ["tests.generated_fixtures", "tests.dhis2_emulator.fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Pytest fixtures that start the DHIS2 emulator (registered as a plugin in tests/conftest.py)."""
