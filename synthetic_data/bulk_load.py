@@ -1,0 +1,254 @@
+"""Bulk insertion of a pandas DataFrame into one table, in the caller's transaction.
+
+- PostgreSQL: ``COPY ... FROM STDIN (FORMAT csv)`` through the raw psycopg2 cursor; the CSV is written
+  by pyarrow (C++), which quotes every string value and leaves NULLs as unquoted empty fields, exactly
+  the distinction PostgreSQL's CSV format makes between ``''`` and NULL.
+- SQLite: one ``executemany`` on the caller's connection; dates and timestamps are pre-formatted the
+  way SQLAlchemy's SQLite types store them, so SQLAlchemy reads them back as ``date``/``datetime``.
+- SQL Server: ``executemany`` with pyodbc's ``fast_executemany`` (set by ``openimis_db.make_engine``),
+  wrapped in ``SET IDENTITY_INSERT`` when explicit identity values are given. Not run against a live
+  server here.
+
+Values are converted according to the *table's* column types, so frames read back from a database
+(object columns of ``Decimal``/``bytes``/``datetime``) and frames built by the generator (numpy dtypes)
+both load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy import types as sat
+
+__all__ = ["bulk_insert", "BulkLoadError"]
+
+
+class BulkLoadError(ValueError):
+    """The frame does not fit the table (unknown column, value of the wrong kind)."""
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Insert every row of ``frame`` into ``table`` on ``conn`` (no commit); return the row count.
+
+    Columns of ``frame`` must be columns of ``table`` (exact spelling); table columns missing from the
+    frame get their database default (NULL for the openIMIS tables).
+    """
+    unknown = [c for c in frame.columns if c not in table.c]
+    if unknown:
+        raise BulkLoadError(
+            f"bulk_insert into {table.name}: column(s) {unknown} are not columns of {table.name}; "
+            f"rename or drop them (known columns: {', '.join(table.c.keys())})"
+        )
+    if len(frame) == 0:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        _copy_postgresql(conn, table, frame)
+    elif dialect == "sqlite":
+        _executemany(conn, table, frame, _sqlite_rows(table, frame))
+    elif dialect == "mssql":
+        _insert_mssql(conn, table, frame)
+    else:
+        raise BulkLoadError(
+            f"bulk_insert: unsupported dialect {dialect!r} (use postgresql, sqlite or mssql)"
+        )
+    return len(frame)
+
+
+# ---------------------------------------------------------------------------------------------- PostgreSQL
+
+
+def _copy_postgresql(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    arrays = [_arrow_column(table.c[name], frame[name]) for name in frame.columns]
+    arrow_table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+    buf = io.BytesIO()
+    pacsv.write_csv(arrow_table, buf, pacsv.WriteOptions(include_header=False, batch_size=65536))
+    buf.seek(0)
+    quote = conn.dialect.identifier_preparer.quote
+    target = conn.dialect.identifier_preparer.format_table(table)
+    cols = ", ".join(quote(str(c)) for c in frame.columns)
+    sql = f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv)"
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur:
+        try:
+            cur.copy_expert(sql, buf)
+        except (
+            Exception
+        ) as exc:  # psycopg2 errors carry the offending line: keep them, name the table
+            raise BulkLoadError(f"COPY into {table.name} failed: {str(exc).strip()}") from exc
+
+
+def _arrow_column(column: sa.Column, series: pd.Series) -> pa.Array:
+    """The series as an Arrow array whose CSV rendering PostgreSQL parses as the column's type."""
+    ctype = column.type
+    name = f"{column.table.name}.{column.name}"
+    try:
+        if isinstance(ctype, sat.Boolean):
+            return pa.array(_as_object_or_native(series), type=pa.bool_(), from_pandas=True)
+        if isinstance(ctype, sat.Integer):
+            return pa.array(_integers(series, name), type=pa.int64(), from_pandas=True)
+        if isinstance(ctype, sat.DateTime):
+            return _timestamps(series, ctype.timezone)
+        if isinstance(ctype, sat.Date):
+            return _dates(series)
+        if isinstance(ctype, sat.LargeBinary):
+            return pa.array(
+                [None if _isnull(v) else "\\x" + bytes(v).hex() for v in series], type=pa.string()
+            )
+        if isinstance(ctype, sat.Numeric) and not isinstance(ctype, sat.Float):
+            if pd.api.types.is_numeric_dtype(series.dtype):
+                return pa.array(
+                    series.to_numpy(dtype="float64", na_value=np.nan),
+                    type=pa.float64(),
+                    from_pandas=True,
+                )
+            return pa.array([None if _isnull(v) else str(v) for v in series], type=pa.string())
+        if isinstance(ctype, sat.Float):
+            return pa.array(
+                series.to_numpy(dtype="float64", na_value=np.nan),
+                type=pa.float64(),
+                from_pandas=True,
+            )
+        # strings, text, uuids: everything else goes as text
+        if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
+            series.dtype
+        ):
+            return pa.array(series, type=pa.string(), from_pandas=True)
+        return pa.array([None if _isnull(v) else str(v) for v in series], type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        raise BulkLoadError(
+            f"bulk_insert: column {name} ({ctype}) holds a value of the wrong kind: {exc}"
+        ) from exc
+
+
+def _isnull(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or v is pd.NA
+
+
+def _as_object_or_native(series: pd.Series):
+    if series.dtype == object:
+        return [None if _isnull(v) else bool(v) for v in series]
+    return series
+
+
+def _integers(series: pd.Series, name: str):
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return series
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        finite = values[~np.isnan(values)]
+        if finite.size and not np.all(finite == np.round(finite)):
+            raise BulkLoadError(f"bulk_insert: integer column {name} holds non-integer values")
+        return pd.array(series, dtype="Int64")
+    return [None if _isnull(v) else int(v) for v in series]
+
+
+def _timestamps(series: pd.Series, tz: bool) -> pa.Array:
+    s = series
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        s = pd.to_datetime(s, utc=tz)
+    if tz:
+        s = s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
+        return pa.array(s, type=pa.timestamp("us", tz="UTC"), from_pandas=True)
+    if s.dt.tz is not None:
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    return pa.array(s, type=pa.timestamp("us"), from_pandas=True)
+
+
+def _dates(series: pd.Series) -> pa.Array:
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        s = series.dt.tz_localize(None) if series.dt.tz is not None else series
+        return pa.array(s.dt.normalize(), type=pa.timestamp("us"), from_pandas=True).cast(
+            pa.date32()
+        )
+    values = [
+        None if _isnull(v) else (v.date() if isinstance(v, dt.datetime) else v) for v in series
+    ]
+    return pa.array(values, type=pa.date32())
+
+
+# ------------------------------------------------------------------------------------ SQLite / SQL Server
+
+
+def _python_column(column: sa.Column, series: pd.Series, sqlite: bool) -> list:
+    """Plain Python values for a DB-API executemany; SQLite gets SQLAlchemy's storage formats."""
+    ctype = column.type
+    if isinstance(ctype, sat.DateTime):
+        s = (
+            series
+            if pd.api.types.is_datetime64_any_dtype(series.dtype)
+            else pd.to_datetime(series, utc=ctype.timezone)
+        )
+        if s.dt.tz is not None:
+            s = s.dt.tz_convert("UTC")
+            if sqlite or not ctype.timezone:
+                s = s.dt.tz_localize(None)
+        if sqlite:
+            text = s.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+            return [None if pd.isna(v) else v for v in text]
+        return [None if pd.isna(v) else v.to_pydatetime() for v in s]
+    if isinstance(ctype, sat.Date):
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            values = [None if pd.isna(v) else v.date() for v in series]
+        else:
+            values = [
+                None if _isnull(v) else (v.date() if isinstance(v, dt.datetime) else v)
+                for v in series
+            ]
+        return [None if v is None else v.isoformat() for v in values] if sqlite else values
+    if isinstance(ctype, sat.Boolean):
+        return [
+            None if _isnull(v) else (int(bool(v)) if sqlite else bool(v))
+            for v in series.astype(object)
+        ]
+    if isinstance(ctype, sat.Integer):
+        return [None if _isnull(v) else int(v) for v in series.astype(object)]
+    if isinstance(ctype, sat.Numeric):
+        if sqlite:
+            return [None if _isnull(v) else float(v) for v in series.astype(object)]
+        return [None if _isnull(v) else Decimal(str(v)) for v in series.astype(object)]
+    if isinstance(ctype, sat.LargeBinary):
+        return [None if _isnull(v) else bytes(v) for v in series.astype(object)]
+    return [None if _isnull(v) else str(v) for v in series.astype(object)]
+
+
+def _sqlite_rows(table: sa.Table, frame: pd.DataFrame) -> list[tuple]:
+    cols = [_python_column(table.c[name], frame[name], sqlite=True) for name in frame.columns]
+    return list(zip(*cols, strict=True))
+
+
+def _executemany(
+    conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, rows: list[tuple]
+) -> None:
+    prep = conn.dialect.identifier_preparer
+    cols = ", ".join(prep.quote(str(c)) for c in frame.columns)
+    marks = ", ".join("?" for _ in frame.columns)
+    conn.exec_driver_sql(f"INSERT INTO {prep.format_table(table)} ({cols}) VALUES ({marks})", rows)
+
+
+def _insert_mssql(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    cols = [_python_column(table.c[name], frame[name], sqlite=False) for name in frame.columns]
+    rows = list(zip(*cols, strict=True))
+    identity = [
+        c.name
+        for c in table.primary_key.columns
+        if c.autoincrement is True or c.autoincrement == "auto"
+    ]
+    explicit_identity = any(name in frame.columns for name in identity) and isinstance(
+        table.primary_key.columns[0].type, sat.Integer
+    )
+    target = conn.dialect.identifier_preparer.format_table(table)
+    if explicit_identity:
+        conn.exec_driver_sql(f"SET IDENTITY_INSERT {target} ON")
+    try:
+        _executemany(conn, table, frame, rows)
+    finally:
+        if explicit_identity:
+            conn.exec_driver_sql(f"SET IDENTITY_INSERT {target} OFF")
