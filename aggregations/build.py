@@ -1,0 +1,223 @@
+"""Facts -> DHIS2 data values (pandas): option codes, org unit roll-up and ids, exact decimals.
+
+For every (period, org unit) that has any fact row of the data set, every data element of the
+data set is written with every category option combination, zeros included: a value that drops
+to zero must overwrite the old one in DHIS2 (openIMIS's module drops zeros, a known defect).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from adx.model import FRAME_COLUMNS, encode_options
+from adx.periods import Period
+
+from .catalogue import (
+    AGE_UNKNOWN,
+    AMOUNT,
+    DATASET_FACTS,
+    DATASET_SIDE,
+    DIAGNOSIS_OTHER,
+    ELEMENTS,
+    FIXED_OPTIONS,
+    PRODUCT_UNKNOWN,
+    ElementSpec,
+    default_options,
+    product_option,
+)
+from .config import CatalogueConfig
+from .errors import UnmappedOrgUnitsError
+from .periods import check_periods
+
+CENT = Decimal("0.01")
+
+
+def dataset_period_type(dataset_code: str, config: CatalogueConfig) -> str:
+    return {
+        "OI_ENROLMENT": config.enrolment_period_type,
+        "OI_CLAIMS": config.claims_period_type,
+        "OI_POPULATION": "Yearly",
+    }[dataset_code]
+
+
+def resolve_dataset(dataset_code: str, config: CatalogueConfig) -> str:
+    """Accept the default code or its configured override; return the default code."""
+    if dataset_code in DATASET_FACTS:
+        return dataset_code
+    for default in DATASET_FACTS:
+        if config.code(default) == dataset_code:
+            return default
+    raise KeyError(
+        f"unknown data set {dataset_code!r}; known: {', '.join(config.code(d) for d in DATASET_FACTS)}"
+    )
+
+
+def option_mapper(category: str, config: CatalogueConfig):
+    """raw database value (string or None) -> default option code, catch-all included."""
+    if category in FIXED_OPTIONS:
+        table = {str(raw): code for raw, code, _ in FIXED_OPTIONS[category] if raw is not None}
+        other = next(code for raw, code, _ in FIXED_OPTIONS[category] if raw is None)
+        return lambda v: table.get(v, other) if v is not None else other
+    if category == "AGE":
+        codes = [f"AGE_{b.code_suffix}" for b in config.age_bands]
+        return lambda v: (
+            codes[int(v)] if v is not None and 0 <= int(v) < len(codes) else AGE_UNKNOWN
+        )
+    if category == "PRODUCT":
+        return lambda v: product_option(v) if v else PRODUCT_UNKNOWN
+    if category == "DIAGNOSIS":
+        groups = sorted(enumerate(config.diagnosis_groups), key=lambda ig: (ig[1].width(), ig[0]))
+
+        def diag(v):
+            if not v:
+                return DIAGNOSIS_OTHER
+            code = v.strip().upper()
+            for _, g in groups:  # the narrowest matching group wins (caesarean inside delivery)
+                for lo, hi in g.ranges:
+                    if lo <= code[: len(lo)] <= hi:
+                        return f"DIAGNOSIS_{g.code}"
+            return DIAGNOSIS_OTHER
+
+        return diag
+    raise KeyError(category)
+
+
+def format_value(value: Decimal | int, spec: ElementSpec, where: str) -> str:
+    if spec.kind == AMOUNT:
+        q = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+        if not q.is_finite() or q < 0:
+            raise ValueError(
+                f"{where}: {spec.code} = {q} is negative or not finite; check the source rows"
+            )
+        text = format(q, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if value < 0:
+        raise ValueError(f"{where}: {spec.code} = {value} is negative; check the source rows")
+    return str(int(value))
+
+
+def _roll_up(
+    frame: pd.DataFrame, org_units: pd.DataFrame, side: str, config: CatalogueConfig
+) -> pd.Series:
+    """DHIS2 org unit id of every fact row; raises listing every unmapped org unit."""
+    ou = org_units[org_units["side"] == side]
+    keys = pd.Series(frame["org_key"].astype("Int64").to_numpy(), dtype="Int64")
+    by_key = ou.set_index("key")
+    target = keys.map(by_key["rollup_key"])
+    org = target.map(by_key["org_unit"])
+    missing = org.isna()
+    if missing.any():
+        codes = set()
+        kind = "HfID" if side == "facility" else "LocationId"
+        for key in keys[missing].unique():
+            if pd.isna(key):
+                codes.add(
+                    f"{kind}=NULL (family without a location)"
+                    if side == "residence"
+                    else "HfID=NULL"
+                )
+            elif key not in by_key.index:
+                codes.add(f"{kind}={key} (not in the openIMIS table)")
+            elif pd.isna(by_key.at[key, "rollup_key"]):
+                codes.add(
+                    f"{by_key.at[key, 'code']} ({kind}={key}, type {by_key.at[key, 'type']}, "
+                    f"has no {config.residence_level} above it)"
+                )
+            else:
+                tgt = by_key.at[key, "rollup_key"]
+                codes.add(
+                    str(by_key.at[tgt, "code"])
+                    if not pd.isna(by_key.at[tgt, "code"])
+                    else f"{kind}={tgt}"
+                )
+        written = None
+        if config.unmapped_file is not None:
+            config.unmapped_file.write_text("\n".join(sorted(codes)) + "\n", encoding="utf-8")
+            written = config.unmapped_file
+        raise UnmappedOrgUnitsError(codes, written)
+    return org.astype("string")
+
+
+def build_dataset(
+    dataset_code: str,
+    facts: Mapping[str, pd.DataFrame],
+    periods: Sequence[Period],
+    config: CatalogueConfig,
+    org_units: pd.DataFrame,
+) -> pd.DataFrame:
+    """Data values of one data set as a frame with ``adx.model.FRAME_COLUMNS``."""
+    ds = resolve_dataset(dataset_code, config)
+    periods = check_periods(ds, periods, dataset_period_type(ds, config))
+    wanted_periods = {p.id for p in periods}
+    specs = [e for e in ELEMENTS if e.data_set == ds]
+    missing_facts = [f for f in DATASET_FACTS[ds] if f not in facts]
+    if missing_facts:
+        raise KeyError(f"data set {ds} needs facts {missing_facts}; got {sorted(facts)}")
+    frame = pd.concat([facts[f] for f in DATASET_FACTS[ds]], ignore_index=True)
+    frame = frame[
+        frame["measure"].isin([e.code for e in specs]) & frame["period"].isin(wanted_periods)
+    ]
+    frame = frame.assign(org_unit=_roll_up(frame, org_units, DATASET_SIDE[ds], config).to_numpy())
+
+    # Sum exactly per (element, period, org unit, options): ints first, then Decimal for divisors.
+    totals: dict[tuple, Decimal | int] = {}
+    spec_by = {e.code: e for e in specs}
+    mappers = {cat: option_mapper(cat, config) for e in specs for cat in e.categories}
+    grouped = frame.groupby(
+        ["measure", "period", "org_unit", "dim1", "dim2", "divisor"], dropna=False
+    )["value"].sum()
+    for (measure, period, org, d1, d2, divisor), value in grouped.items():
+        spec = spec_by[measure]
+        raw = [None if pd.isna(d) else d for d in (d1, d2)]
+        opts = tuple(mappers[cat](raw[i]) for i, cat in enumerate(spec.categories))
+        key = (measure, period, org, opts)
+        amount = Decimal(int(value)) / (100 * int(divisor)) if spec.kind == AMOUNT else int(value)
+        totals[key] = totals.get(key, 0) + amount
+
+    # Every element x option combination for every (period, org unit) with data.
+    cells = sorted({(k[1], k[2]) for k in totals})
+    products = list(config.products) + _products(frame)
+    combos = {
+        e.code: list(
+            itertools.product(
+                *[
+                    [code for code, _ in default_options(cat, config, products)]
+                    for cat in e.categories
+                ]
+            )
+        )
+        for e in specs
+    }
+    c = config.code
+    out = []
+    for period, org in cells:
+        for e in specs:
+            for opts in combos[e.code]:
+                value = totals.get((e.code, period, org, opts), 0)
+                pairs = tuple((c(cat), c(opt)) for cat, opt in zip(e.categories, opts, strict=True))
+                out.append(
+                    (
+                        c(ds),
+                        period,
+                        org,
+                        c(e.code),
+                        encode_options(pairs),
+                        "",
+                        format_value(value, e, f"{ds} {period} {org}"),
+                    )
+                )
+    result = pd.DataFrame(out, columns=list(FRAME_COLUMNS), dtype="string")
+    return result.sort_values(list(FRAME_COLUMNS[:5]), ignore_index=True)
+
+
+def _products(frame: pd.DataFrame) -> list[str]:
+    """Product codes present in the facts plus configured ones (options of the PRODUCT category)."""
+    rows = frame[
+        frame["measure"].str.startswith("OI_POLICIES")
+        | frame["measure"].str.startswith("OI_CONTRIB")
+    ]
+    return sorted({str(v) for v in rows["dim1"].dropna().unique()})

@@ -1,0 +1,71 @@
+"""Every dialect-specific SQL fragment of the catalogue, in one place (tested per dialect).
+
+Shared SQL elsewhere is portable; these constructs compile differently on PostgreSQL, SQLite and
+SQL Server.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, extract
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+
+class days_between(FunctionElement):  # noqa: N801 (SQL function style)
+    """``later - earlier`` in whole days, as an integer."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between)
+def _days_default(element, compiler, **kw):  # PostgreSQL: date - date is an integer
+    later, earlier = list(element.clauses)
+    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return (
+        f"CAST(julianday({compiler.process(later, **kw)}) - "
+        f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
+    )
+
+
+@compiles(days_between, "mssql")
+def _days_mssql(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"DATEDIFF(day, {compiler.process(earlier, **kw)}, {compiler.process(later, **kw)})"
+
+
+class as_date(FunctionElement):  # noqa: N801
+    """A date/datetime column as a date (SQL Server smalldatetime claim dates need it).
+
+    On SQLite dates are ISO strings already and ``CAST(x AS DATE)`` would turn them into numbers,
+    so it is the identity there; PostgreSQL columns are ``date`` already.
+    """
+
+    inherit_cache = True
+    name = "as_date"
+
+
+@compiles(as_date)
+def _as_date_default(element, compiler, **kw):
+    (arg,) = list(element.clauses)
+    return compiler.process(arg, **kw)
+
+
+@compiles(as_date, "mssql")
+def _as_date_mssql(element, compiler, **kw):
+    (arg,) = list(element.clauses)
+    return f"CAST({compiler.process(arg, **kw)} AS DATE)"
+
+
+def date_key(col: ColumnElement) -> ColumnElement:
+    """``YYYYMMDD`` as an integer (age in completed years = (ref_key - dob_key) // 10000).
+
+    SQLAlchemy's ``extract`` renders EXTRACT (PostgreSQL), STRFTIME (SQLite), DATEPART (SQL Server).
+    """
+    return extract("year", col) * 10000 + extract("month", col) * 100 + extract("day", col)

@@ -1,0 +1,122 @@
+"""Fact ``insurees``: OI_INSUREES_REGISTERED / _COVERED / _NEW and OI_FAMILIES_COVERED.
+
+One statement (UNION ALL of four grouped branches) for the whole period range; the calendar
+of periods is joined with range predicates, so stocks at every period end come from one scan.
+Org key: the family's village (``tblFamilies.LocationId``) as it stands, even if the family row
+was since deleted (INDICATORS.md common rules); rolled up to the configured level later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import and_, func, select, true, union_all
+from sqlalchemy.sql import Select
+
+from adx.periods import Period
+from openimis_db import tables as t
+
+from ..config import CatalogueConfig
+from ..expressions import (
+    active_on,
+    age_band_at,
+    age_band_at_period_end,
+    current,
+    in_period,
+    not_idle,
+)
+from ..periods import calendar
+from ._long import branch
+
+
+def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
+    cal = calendar(periods, config.age_bands)
+    bands = config.age_bands
+    i, f, ip, p = t.tblInsuree, t.tblFamilies, t.tblInsureePolicy, t.tblPolicy
+
+    # Stock: current insurees of current families, age at the period's last day.
+    registered = (
+        branch(
+            "OI_INSUREES_REGISTERED",
+            cal.c.period,
+            f.c.LocationId,
+            i.c.Gender,
+            age_band_at_period_end(i.c.DOB, cal, bands),
+            func.count(),
+        )
+        .select_from(i.join(f, f.c.FamilyID == i.c.FamilyID).join(cal, true()))
+        .where(current(i), current(f))
+    )
+
+    # Stock: distinct current insurees with a current insuree-policy row covering the last day,
+    # on a current non-Idle policy. Sex/age/residence are functions of the insuree within a
+    # period, so COUNT(DISTINCT) per group sums to the distinct total.
+    covered = (
+        branch(
+            "OI_INSUREES_COVERED",
+            cal.c.period,
+            f.c.LocationId,
+            i.c.Gender,
+            age_band_at_period_end(i.c.DOB, cal, bands),
+            func.count(func.distinct(i.c.InsureeID)),
+        )
+        .select_from(
+            ip.join(cal, active_on(ip.c.EffectiveDate, ip.c.ExpiryDate, cal.c.last_day))
+            .join(p, p.c.PolicyID == ip.c.PolicyId)
+            .join(i, i.c.InsureeID == ip.c.InsureeID)
+            .outerjoin(f, f.c.FamilyID == i.c.FamilyID)
+        )
+        .where(current(ip), current(p), not_idle(p.c.PolicyStatus), current(i))
+    )
+
+    # Flow: distinct current insurees on current insuree-policy rows of current new policies
+    # enrolled in the period; an insuree enrolled twice in a period counts once, aged at the
+    # earliest of those enrolment dates.
+    first = (
+        select(
+            cal.c.period.label("period"),
+            ip.c.InsureeID.label("insuree_id"),
+            func.min(p.c.EnrollDate).label("enroll_date"),
+        )
+        .select_from(
+            p.join(cal, in_period(p.c.EnrollDate, cal)).join(ip, ip.c.PolicyId == p.c.PolicyID)
+        )
+        .where(current(p), current(ip), p.c.PolicyStage == "N")
+        .group_by(cal.c.period, ip.c.InsureeID)
+        .subquery("first_enrol")
+    )
+    new = (
+        branch(
+            "OI_INSUREES_NEW",
+            first.c.period,
+            f.c.LocationId,
+            i.c.Gender,
+            age_band_at(i.c.DOB, first.c.enroll_date, bands),
+            func.count(),
+        )
+        .select_from(
+            first.join(i, i.c.InsureeID == first.c.insuree_id).outerjoin(
+                f, f.c.FamilyID == i.c.FamilyID
+            )
+        )
+        .where(current(i))
+    )
+
+    # Stock: distinct current families with a current non-Idle policy active at the last day.
+    families = (
+        branch(
+            "OI_FAMILIES_COVERED",
+            cal.c.period,
+            f.c.LocationId,
+            None,
+            None,
+            func.count(func.distinct(f.c.FamilyID)),
+        )
+        .select_from(
+            p.join(cal, and_(active_on(p.c.EffectiveDate, p.c.ExpiryDate, cal.c.last_day))).join(
+                f, f.c.FamilyID == p.c.FamilyID
+            )
+        )
+        .where(current(p), not_idle(p.c.PolicyStatus), current(f))
+    )
+    return union_all(registered, covered, new, families)

@@ -1,0 +1,64 @@
+"""Fact ``policies``: OI_POLICIES_ACTIVE / _ACTIVE_PREV / _NEW / _RENEWED / _EXPIRED by product.
+
+One scan of the current policies joined to the calendar on "relevant to this period" (any of
+the five rules), then one grouped branch per measure over that materialised set.
+Org key: the family's village as it stands; product: the current product's code (NULL when the
+policy's product is not current, i.e. the UNKNOWN option).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import case, func, or_, select, union_all
+from sqlalchemy.sql import Select
+
+from adx.periods import Period
+from openimis_db import tables as t
+
+from ..config import CatalogueConfig
+from ..expressions import active_on, current, in_period, not_idle
+from ..periods import calendar
+from ._long import branch
+
+
+def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
+    cal = calendar(periods)
+    p, f, prod = t.tblPolicy, t.tblFamilies, t.tblProduct
+    eff, exp = p.c.EffectiveDate, p.c.ExpiryDate
+    ni = not_idle(p.c.PolicyStatus)
+    rules = {
+        "OI_POLICIES_ACTIVE": ni & active_on(eff, exp, cal.c.last_day),
+        "OI_POLICIES_ACTIVE_PREV": ni & active_on(eff, exp, cal.c.prev_day),
+        "OI_POLICIES_NEW": (p.c.PolicyStage == "N") & in_period(p.c.EnrollDate, cal),
+        "OI_POLICIES_RENEWED": (p.c.PolicyStage == "R") & in_period(p.c.EnrollDate, cal),
+        "OI_POLICIES_EXPIRED": ni & in_period(exp, cal),
+    }
+    flags = [case((rule, 1), else_=0).label(code.lower()) for code, rule in rules.items()]
+    base = (
+        select(
+            cal.c.period,
+            f.c.LocationId.label("location_id"),
+            prod.c.ProductCode.label("product"),
+            *flags,
+        )
+        .select_from(
+            p.join(cal, or_(*rules.values()))
+            .outerjoin(f, f.c.FamilyID == p.c.FamilyID)
+            .outerjoin(prod, (prod.c.ProdID == p.c.ProdID) & current(prod))
+        )
+        .where(current(p))
+        .cte("policy_periods")
+    )
+    branches = [
+        branch(
+            code,
+            base.c.period,
+            base.c.location_id,
+            base.c.product,
+            None,
+            func.sum(base.c[code.lower()]),
+        ).where(base.c[code.lower()] == 1)
+        for code in rules
+    ]
+    return union_all(*branches)
