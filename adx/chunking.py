@@ -1,0 +1,91 @@
+"""Split a stream of data values into push chunks of whole ADX groups.
+
+A group is one data set x org unit x period x attribute options (what one ADX ``<group>``
+holds). Chunks never split a group, so a chunk is a valid, self-contained document and a
+re-sent chunk re-sends exactly the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from adx.model import DataValue
+
+GroupKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
+
+
+class UnsortedValuesError(ValueError):
+    """A streamed (non-list) input was not sorted by group key."""
+
+
+def group_key(v: DataValue) -> GroupKey:
+    """The ADX group of a value; also the sort order ``write_adx`` expects."""
+    return (v.data_set, v.org_unit, v.period, v.attribute_options)
+
+
+def sort_values(values: Iterable[DataValue]) -> list[DataValue]:
+    return sorted(values, key=group_key)
+
+
+def iter_groups(values: Iterable[DataValue]) -> Iterator[list[DataValue]]:
+    """Consecutive values with the same group key. Lists/tuples are sorted first; an iterator
+    must already be sorted (checked: a group key that comes back raises UnsortedValuesError)."""
+    if isinstance(values, Sequence):
+        values = sort_values(values)
+    done: set[GroupKey] = set()
+    current: list[DataValue] = []
+    key: GroupKey | None = None
+    for v in values:
+        k = group_key(v)
+        if k != key:
+            if current:
+                yield current
+            if k in done:
+                raise UnsortedValuesError(
+                    f"values are not sorted by group (data set, org unit, period, attribute "
+                    f"options): group {k} appears twice; pass a list or sort with "
+                    "adx.chunking.sort_values"
+                )
+            if key is not None:
+                done.add(key)
+            key, current = k, []
+        current.append(v)
+    if current:
+        yield current
+
+
+def estimate_bytes(group: Sequence[DataValue]) -> int:
+    """Rough serialised size of a group (ADX or JSON), used to pack chunks under a byte cap.
+
+    The real body is measured after serialisation; an over-size chunk is split again.
+    """
+    first = group[0]
+    size = 60 + len(first.data_set) + len(first.org_unit) + len(first.period)
+    size += sum(len(c) + len(o) + 4 for c, o in first.attribute_options)
+    for v in group:
+        size += 60 + len(v.data_element) + len(v.value) + len(v.comment or "")
+        size += sum(len(c) + len(o) + 6 for c, o in v.category_options)
+    return size
+
+
+def iter_chunks(
+    values: Iterable[DataValue],
+    *,
+    max_groups: int | None = None,
+    max_bytes: int | None = None,
+) -> Iterator[list[list[DataValue]]]:
+    """Chunks as lists of groups: at most ``max_groups`` groups and about ``max_bytes`` bytes."""
+    chunk: list[list[DataValue]] = []
+    size = 0
+    for group in iter_groups(values):
+        est = estimate_bytes(group)
+        full = (max_groups is not None and len(chunk) >= max_groups) or (
+            max_bytes is not None and chunk and size + est > max_bytes
+        )
+        if full:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(group)
+        size += est
+    if chunk:
+        yield chunk

@@ -1,0 +1,348 @@
+"""Pre-flight validation: find what DHIS2 would reject before anything is sent.
+
+Checks every value against a metadata snapshot of the target (CONTRACT.md §3.5, §6): data
+element in the data set, category options forming one of the element's option combos (by
+option codes), org unit known and assigned, period of the data set's type and open (future
+periods, expiry), value matching the element's value type (DHIS2's own regexes). Some of
+these DHIS2 only checks in ``strict*`` mode, or silently "fixes" (category attributes on a
+default-combo element land on the default combo), which is why they are checked here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from adx.model import NUMERIC_VALUE_TYPES, DataValue
+from adx.periods import Period, PeriodError, parse_period
+from adx.snapshot import ComboInfo, MetadataSnapshot
+
+# Problem kinds.
+DATA_SET_UNKNOWN = "data_set_unknown"
+DATA_ELEMENT_NOT_IN_DATA_SET = "data_element_not_in_data_set"
+CATEGORY_OPTIONS_INVALID = "category_options_invalid"
+CATEGORY_OPTION_COMBO_MISSING = "category_option_combo_missing"
+ATTRIBUTE_OPTIONS_INVALID = "attribute_options_invalid"
+ORG_UNIT_UNKNOWN = "org_unit_unknown"
+ORG_UNIT_NOT_ASSIGNED = "org_unit_not_assigned"
+PERIOD_INVALID = "period_invalid"
+PERIOD_WRONG_TYPE = "period_wrong_type"
+PERIOD_NOT_OPEN = "period_not_open"
+PERIOD_LOCKED = "period_locked"
+VALUE_MISSING = "value_missing"
+VALUE_TYPE = "value_type"
+DUPLICATE_VALUE = "duplicate_value"
+ZERO_NOT_STORED = "zero_not_stored"  # warning
+
+
+def describe(v: DataValue) -> str:
+    """A value as an operator can find it: data set/period/org unit/element[options]=value."""
+    opts = ",".join(f"{c}={o}" for c, o in v.category_options)
+    aoc = ",".join(f"{c}={o}" for c, o in v.attribute_options)
+    return (
+        f"{v.data_set}/{v.period}/{v.org_unit}/{v.data_element}"
+        + (f"[{opts}]" if opts else "")
+        + (f"{{{aoc}}}" if aoc else "")
+        + f"={v.value!r}"
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    message: str
+    value: DataValue | None = None
+    severity: str = "error"  # error: DHIS2 rejects or misfiles it; warning: accepted but surprising
+
+    def __str__(self) -> str:
+        where = f" (value {describe(self.value)})" if self.value is not None else ""
+        return f"{self.severity} {self.kind}: {self.message}{where}"
+
+
+class _SnapshotSource(Protocol):
+    def metadata_snapshot(
+        self, data_sets: Iterable[str], org_units: Iterable[str] | None = None
+    ) -> MetadataSnapshot: ...
+
+
+# DHIS2's value type rules (ValidationUtils.valueIsValid / MathUtils, CONTRACT.md §3.5).
+_INT = re.compile(r"^(0|-?[1-9]\d*)$")
+_INT_POS = re.compile(r"^[1-9]\d*$")
+_INT_ZERO_POS = re.compile(r"(^0$)|(^[1-9]\d*$)")
+_INT_NEG = re.compile(r"^-[1-9]\d*$")
+_NUMBER = re.compile(r"^(-?0|-?[1-9]\d*)(\.\d+)?$")
+_BOOLEAN = {"true", "false", "1", "0", "t", "f"}
+_LETTER = re.compile(r"^[^\W\d_]$")
+
+
+def _is_number(v: str) -> bool:
+    return len(v) < 250 and bool(_NUMBER.match(v))
+
+
+def value_type_error(value: str, value_type: str) -> str | None:
+    """DHIS2's complaint about ``value`` for ``value_type``, or None if it is acceptable."""
+    vt = value_type.upper()
+    checks = {
+        "INTEGER": (lambda v: bool(_INT.match(v)), "Data value is not an integer"),
+        "INTEGER_POSITIVE": (
+            lambda v: bool(_INT_POS.match(v)),
+            "Data value is not a positive integer",
+        ),
+        "INTEGER_ZERO_OR_POSITIVE": (
+            lambda v: bool(_INT_ZERO_POS.match(v)),
+            "Data value is not zero or positive integer",
+        ),
+        "INTEGER_NEGATIVE": (
+            lambda v: bool(_INT_NEG.match(v)),
+            "Data value is not a negative integer",
+        ),
+        "NUMBER": (_is_number, "Data value is not numeric"),
+        "PERCENTAGE": (
+            lambda v: _is_number(v) and 0 <= float(v) <= 100,
+            "Data value is not a percentage",
+        ),
+        "UNIT_INTERVAL": (
+            lambda v: _is_number(v) and 0 <= float(v) <= 1,
+            "Data value is not a unit interval",
+        ),
+        "BOOLEAN": (lambda v: v.lower() in _BOOLEAN, "Data value is not a boolean"),
+        "TRUE_ONLY": (
+            lambda v: v.lower() == "true",
+            "Data value is not true (true-only value type)",
+        ),
+        "TEXT": (lambda v: len(v) <= 50_000, "Text value exceeds the maximum length of 50000"),
+        "LETTER": (lambda v: bool(_LETTER.match(v)), "Data value is not a letter"),
+        "DATE": (_is_date, "Data value is not a valid date"),
+        "DATETIME": (_is_datetime, "Data value is not a valid datetime"),
+    }
+    check = checks.get(vt)
+    if check is None:
+        return None  # LONG_TEXT and types we do not emit: DHIS2 accepts any text
+    ok, message = check
+    return None if ok(value) else message
+
+
+def _is_date(v: str) -> bool:
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return len(v) == 10
+
+
+def _is_datetime(v: str) -> bool:
+    try:
+        datetime.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+_MONTHS_PER_TYPE = {"Monthly": 1, "BiMonthly": 2, "Quarterly": 3, "SixMonthly": 6, "Yearly": 12}
+
+
+def _add_months(d: date, months: int) -> date:
+    total = d.year * 12 + (d.month - 1) + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def latest_open_start(period_type: str, open_future_periods: int, today: date) -> date | None:
+    """Start of the latest period DHIS2 accepts data for (E7641), None if the type is unknown.
+
+    DHIS2: ``PeriodType.getFuturePeriod(n)`` = the previous period + n, so with
+    ``openFuturePeriods = 0`` even the current, unfinished period is closed.
+    """
+    months = _MONTHS_PER_TYPE.get(period_type)
+    if months is None:
+        return None
+    first_month = (today.month - 1) // months * months + 1 if months < 12 else 1
+    current = date(today.year, first_month, 1)
+    return _add_months(current, months * (open_future_periods - 1))
+
+
+def _check_options(
+    pairs: tuple[tuple[str, str], ...], combo: ComboInfo, what: str
+) -> tuple[str, str] | None:
+    """(kind, message) if ``pairs`` do not name exactly one option combo of ``combo``."""
+    bad_kind = CATEGORY_OPTIONS_INVALID if what == "category" else ATTRIBUTE_OPTIONS_INVALID
+    if combo.is_default:
+        if pairs:
+            return bad_kind, (
+                f"{what} options {dict(pairs)} given, but the combo is the default one (no "
+                "categories); DHIS2 would silently store the value on the default option combo"
+            )
+        return None
+    given = dict(pairs)
+    if len(given) != len(pairs):
+        return bad_kind, f"a category appears twice in {what} options {list(pairs)}"
+    expected = combo.category_codes()
+    missing = [c for c in expected if c not in given]
+    extra = [c for c in given if c not in expected]
+    if missing or extra:
+        return bad_kind, (
+            f"{what} options must name exactly the categories {list(expected)} of combo "
+            f"{combo.code!r}; missing {missing}, not in the combo {extra}"
+        )
+    for cat, options in combo.categories:
+        if given[cat] not in options:
+            return bad_kind, (
+                f"option {given[cat]!r} is not an option of category {cat!r} (allowed: {list(options)})"
+            )
+    if combo.cocs is not None and frozenset(given.values()) not in combo.cocs:
+        return CATEGORY_OPTION_COMBO_MISSING, (
+            f"combo {combo.code!r} has no option combination {sorted(given.values())} in DHIS2; "
+            "run the category option combo maintenance (POST /api/maintenance/categoryOptionComboUpdate)"
+        )
+    return None
+
+
+def preflight(
+    values: Iterable[DataValue],
+    client_or_metadata: MetadataSnapshot | _SnapshotSource,
+    *,
+    data_sets: Iterable[str] | None = None,
+    today: date | None = None,
+) -> list[Problem]:
+    """Every problem DHIS2 would have with ``values``, each naming the value.
+
+    ``client_or_metadata``: a ``MetadataSnapshot`` or anything with ``metadata_snapshot``
+    (a ``DHIS2Client``), which is then asked about ``data_sets`` (default: those the values
+    use) and the org units the values use.
+    """
+    vals: Sequence[DataValue] = values if isinstance(values, Sequence) else list(values)
+    if isinstance(client_or_metadata, MetadataSnapshot):
+        snapshot = client_or_metadata
+    else:
+        ds_codes = sorted(set(data_sets) if data_sets is not None else {v.data_set for v in vals})
+        ou_codes = sorted({v.org_unit for v in vals})
+        snapshot = client_or_metadata.metadata_snapshot(ds_codes, ou_codes)
+    allowed = set(data_sets) if data_sets is not None else None
+    today = today or date.today()
+    problems: list[Problem] = []
+    seen: set[tuple] = set()
+    period_cache: dict[str, Period | PeriodError] = {}
+
+    for v in vals:
+
+        def report(kind: str, message: str, severity: str = "error", v: DataValue = v) -> None:
+            problems.append(Problem(kind, message, v, severity))
+
+        key = (v.data_set, v.period, v.org_unit, v.data_element,
+               frozenset(v.category_options), frozenset(v.attribute_options))  # fmt: skip
+        if key in seen:
+            report(
+                DUPLICATE_VALUE,
+                "the same value key appears more than once; DHIS2 would keep only the last",
+            )
+        seen.add(key)
+
+        ds = snapshot.data_sets.get(v.data_set)
+        if ds is None or (allowed is not None and v.data_set not in allowed):
+            report(
+                DATA_SET_UNKNOWN,
+                f"data set {v.data_set!r} does not exist in the target DHIS2 (by code)",
+            )
+            continue
+
+        if snapshot.org_units is not None and v.org_unit not in snapshot.org_units:
+            report(
+                ORG_UNIT_UNKNOWN,
+                f"org unit {v.org_unit!r} does not exist in the target DHIS2 (by code)",
+            )
+        elif v.org_unit not in ds.org_units:
+            report(
+                ORG_UNIT_NOT_ASSIGNED,
+                f"org unit {v.org_unit!r} is not assigned to data set {ds.code!r}; add it to the "
+                "data set's organisation units",
+            )
+
+        period = period_cache.get(v.period)
+        if period is None:
+            try:
+                period = parse_period(v.period)
+            except PeriodError as exc:
+                period = exc
+            period_cache[v.period] = period
+        if isinstance(period, PeriodError):
+            report(PERIOD_INVALID, f"period {v.period!r} is not a DHIS2 period id: {period}")
+        elif period.period_type != ds.period_type:
+            report(
+                PERIOD_WRONG_TYPE,
+                f"period {v.period!r} is {period.period_type}, data set {ds.code!r} is {ds.period_type}",
+            )
+        else:
+            latest = latest_open_start(ds.period_type, ds.open_future_periods, today)
+            if latest is None:
+                report(
+                    PERIOD_NOT_OPEN,
+                    f"cannot check future periods for type {ds.period_type}",
+                    "warning",
+                )
+            elif period.start > latest:
+                report(
+                    PERIOD_NOT_OPEN,
+                    f"period {v.period!r} is after the latest open period of data set {ds.code!r} "
+                    f"(openFuturePeriods={ds.open_future_periods}, today {today}); DHIS2 rejects it "
+                    "(E7641). The current period needs openFuturePeriods >= 1",
+                )
+            if ds.expiry_days > 0 and today > period.last_day + timedelta(days=ds.expiry_days):
+                report(
+                    PERIOD_LOCKED,
+                    f"period {v.period!r} is locked: data set {ds.code!r} expires data "
+                    f"{ds.expiry_days} days after the period ends (E7640)",
+                )
+
+        bad = _check_options(v.attribute_options, ds.attribute_combo, "attribute")
+        if bad:
+            report(*bad)
+
+        de = ds.elements.get(v.data_element)
+        if de is None:
+            report(
+                DATA_ELEMENT_NOT_IN_DATA_SET,
+                f"data element {v.data_element!r} is not in data set {ds.code!r}",
+            )
+            continue
+        bad = _check_options(v.category_options, de.combo, "category")
+        if bad:
+            report(*bad)
+
+        if v.value is None or v.value == "":
+            report(VALUE_MISSING, f"no value for data element {de.code!r} (E7618)")
+            continue
+        err = value_type_error(v.value, de.value_type)
+        if err:
+            report(VALUE_TYPE, f"{err}: {v.value!r} for {de.code!r} ({de.value_type}) (E7619)")
+        elif (
+            de.value_type in NUMERIC_VALUE_TYPES
+            and not de.zero_is_significant
+            and _is_number(v.value)
+            and float(v.value) == 0
+        ):
+            report(
+                ZERO_NOT_STORED,
+                f"zero for {de.code!r} (zeroIsSignificant=false) is not stored; an existing value is deleted",
+                "warning",
+            )
+    return problems
+
+
+def errors(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def summarise(problems: Sequence[Problem], limit: int = 10) -> str:
+    """Counts per kind plus the first few problems, for logs and CLI output."""
+    if not problems:
+        return "pre-flight: no problems"
+    counts: dict[str, int] = {}
+    for p in problems:
+        counts[p.kind] = counts.get(p.kind, 0) + 1
+    head = "pre-flight: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    lines = [head] + [f"  - {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"  ... and {len(problems) - limit} more")
+    return "\n".join(lines)
