@@ -1,0 +1,279 @@
+"""DHIS2 dataValueSets JSON: streaming writer and streaming reader.
+
+JSON identifies disaggregations by category option combo (COC), not by category options. The
+writer asks ``coc_for(data_element_code, options)`` for the COC id; the default gives the
+deterministic COC UID our metadata bundle assigns (:func:`adx.metadata.coc_uid`), so our JSON
+imports into a DHIS2 bootstrapped from our bundle. Data elements, org units and the data set are
+written as codes, and the payload header says so (``dataElementIdScheme``... = ``CODE``,
+``categoryOptionComboIdScheme`` = ``UID`` by default); DHIS2 lets payload schemes override query
+parameters (CONTRACT.md §2.1).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from json.encoder import encode_basestring_ascii as _q
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from adx.metadata import coc_uid
+from adx.model import DataValue
+from adx.periods import PeriodError, parse_period
+
+CocResolver = Callable[[str, tuple[tuple[str, str], ...]], str]
+OptionsResolver = Callable[[str, str], tuple[tuple[str, str], ...]]
+DEFAULT_MAX_BYTES = 2 * 1024**3
+
+
+class DvsJsonError(ValueError):
+    """A dataValueSets JSON document cannot be written or read."""
+
+
+def default_coc_for(data_element: str, options: tuple[tuple[str, str], ...]) -> str:
+    """COC UID from our metadata bundle (the default COC ``HllvX50cXC0`` for no options)."""
+    return coc_uid(options)
+
+
+def write_json(
+    values: Iterable[DataValue],
+    out: BinaryIO | TextIO,
+    *,
+    data_set: str | None = None,
+    coc_for: CocResolver | None = None,
+    id_scheme: str = "CODE",
+    coc_id_scheme: str = "UID",
+) -> int:
+    """Stream ``values`` as ``{"dataSet":..., <id schemes>, "dataValues":[...]}``; returns the count.
+
+    ``coc_for(data_element, options)`` gives the COC (and, called with the data set code and
+    the attribute options, the attribute option combo) in ``coc_id_scheme``; ``id_scheme`` is
+    the scheme of the data element, org unit and data set identifiers the values carry.
+    Attribute option combos are written only when a value has attribute options (DHIS2 uses
+    the default otherwise). Values whose data set differs from ``data_set`` are refused.
+    """
+    resolve = coc_for or default_coc_for
+    binary = not isinstance(out, io.TextIOBase) and "b" in getattr(out, "mode", "b")
+    write = (lambda s: out.write(s.encode())) if binary else out.write
+    head = [] if data_set is None else [f'"dataSet":{_q(data_set)}']
+    head += [
+        f'"dataElementIdScheme":{_q(id_scheme)}',
+        f'"orgUnitIdScheme":{_q(id_scheme)}',
+        f'"dataSetIdScheme":{_q(id_scheme)}',
+        f'"categoryOptionComboIdScheme":{_q(coc_id_scheme)}',
+    ]
+    write("{" + ",".join(head) + ',"dataValues":[')
+    quoted: dict[str, str] = {}
+    periods: dict[str, str] = {}
+    cocs: dict[tuple, str] = {}
+    aocs: dict[tuple, str] = {}
+    buf: list[str] = []
+    count = 0
+    for v in values:
+        if data_set is not None and v.data_set and v.data_set != data_set:
+            raise DvsJsonError(
+                f"value of data element {v.data_element!r} belongs to data set {v.data_set!r}, "
+                f"not {data_set!r}; write one JSON document per data set"
+            )
+        pe = periods.get(v.period)
+        if pe is None:
+            try:
+                pe = periods[v.period] = _q(parse_period(v.period).id)
+            except PeriodError as exc:
+                raise DvsJsonError(
+                    f"data element {v.data_element!r}, org unit {v.org_unit!r}: {exc}"
+                ) from None
+        ckey = (v.data_element, v.category_options)
+        coc = cocs.get(ckey)
+        if coc is None:
+            coc = cocs[ckey] = _q(resolve(v.data_element, v.category_options))
+        de = quoted.get(v.data_element) or quoted.setdefault(v.data_element, _q(v.data_element))
+        ou = quoted.get(v.org_unit) or quoted.setdefault(v.org_unit, _q(v.org_unit))
+        item = f'{{"dataElement":{de},"period":{pe},"orgUnit":{ou},"categoryOptionCombo":{coc},'
+        if v.attribute_options:
+            akey = (v.data_set, v.attribute_options)
+            aoc = aocs.get(akey)
+            if aoc is None:
+                aoc = aocs[akey] = _q(resolve(v.data_set, v.attribute_options))
+            item += f'"attributeOptionCombo":{aoc},'
+        item += f'"value":{_q(v.value)}'
+        if v.comment is not None:
+            item += f',"comment":{_q(v.comment)}'
+        buf.append(item + "}")
+        count += 1
+        if len(buf) >= 4096:
+            write(("," if count > len(buf) else "") + ",".join(buf))
+            buf.clear()
+    if buf:
+        write(("," if count > len(buf) else "") + ",".join(buf))
+    write("]}")
+    return count
+
+
+# --- reader ---------------------------------------------------------------------------------
+
+_OVERRIDING = ("period", "orgUnit", "attributeOptionCombo")
+
+
+def read_json(
+    source: bytes | str | Path | BinaryIO | TextIO,
+    *,
+    options_for: OptionsResolver | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[dict] | Iterator[DataValue]:
+    """Stream the values of a dataValueSets JSON document.
+
+    Header ``period``/``orgUnit``/``attributeOptionCombo`` override each value's own field and
+    header ``dataSet`` fills a missing one, as in DHIS2 (they must come before ``dataValues``,
+    as in what DHIS2 and our writer produce). Yields the value dicts, or, with
+    ``options_for(data_element_or_data_set, combo_id) -> options``, :class:`DataValue` objects
+    (see :func:`adx.metadata.options_resolver`). ``source``: bytes, a path (a ``str``
+    starting with ``{`` is JSON text) or a stream.
+    """
+    values = _stream_values(source, max_bytes)
+    if options_for is None:
+        return values
+    return (_to_value(d, options_for) for d in values)
+
+
+def _to_value(d: dict, options_for: OptionsResolver) -> DataValue:
+    try:
+        de, pe, ou, value = d["dataElement"], d["period"], d["orgUnit"], d.get("value")
+    except KeyError as exc:
+        raise DvsJsonError(f"data value {d} has no {exc.args[0]!r}") from None
+    coc = d.get("categoryOptionCombo")
+    aoc = d.get("attributeOptionCombo")
+    ds = d.get("dataSet", "")
+    return DataValue(
+        data_set=ds,
+        period=pe,
+        org_unit=ou,
+        data_element=de,
+        value="" if value is None else str(value),
+        category_options=options_for(de, coc) if coc else (),
+        attribute_options=options_for(ds, aoc) if aoc else (),
+        comment=d.get("comment"),
+    )
+
+
+class _Buffer:
+    """Incremental text buffer over a byte/text stream, for ``JSONDecoder.raw_decode``."""
+
+    def __init__(self, stream, max_bytes: int) -> None:
+        self.stream, self.max_bytes, self.read_total = stream, max_bytes, 0
+        self.text, self.pos, self.eof = "", 0, False
+        self._decoder = None
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.stream.read(1 << 16)
+        if isinstance(chunk, bytes):
+            if self._decoder is None:
+                import codecs
+
+                self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+            self.read_total += len(chunk)
+            chunk = self._decoder.decode(chunk, final=not chunk)
+        else:
+            self.read_total += len(chunk)
+        if self.read_total > self.max_bytes:
+            raise DvsJsonError(
+                f"JSON document is larger than the {self.max_bytes}-byte limit (max_bytes)"
+            )
+        if not chunk and self.stream is not None:
+            self.eof = True
+        self.text = self.text[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def skip_ws(self) -> str:
+        """Next non-blank character (not consumed), '' at end of input."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.fill():
+                return ""
+
+    def expect(self, chars: str) -> str:
+        c = self.skip_ws()
+        if not c or c not in chars:
+            raise DvsJsonError(
+                f"invalid dataValueSets JSON: expected one of {chars!r}, found {c or 'end of input'!r}"
+            )
+        self.pos += 1
+        return c
+
+    def value(self, decoder: json.JSONDecoder):
+        self.skip_ws()
+        while True:
+            try:
+                obj, end = decoder.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                # Incomplete value at the end of the buffer: read more and retry.
+                if not self.eof and self.fill():
+                    continue
+                raise DvsJsonError(f"invalid dataValueSets JSON: {exc}") from None
+            if end == len(self.text) and not self.eof:
+                # A number could continue in the next chunk: make sure it ended.
+                self.fill()
+                continue
+            self.pos = end
+            return obj
+
+
+def _stream_values(source, max_bytes: int) -> Iterator[dict]:
+    close = False
+    if isinstance(source, bytes | bytearray):
+        stream = io.BytesIO(source)
+    elif isinstance(source, str) and source.lstrip().startswith("{"):
+        stream = io.StringIO(source)
+    elif isinstance(source, str | Path):
+        stream, close = open(source, "rb"), True  # noqa: SIM115 - closed below
+    else:
+        stream = source
+    try:
+        buf = _Buffer(stream, max_bytes)
+        decoder = json.JSONDecoder()
+        header: dict = {}
+        buf.expect("{")
+        if buf.skip_ws() == "}":
+            return
+        while True:
+            key = buf.value(decoder)
+            if not isinstance(key, str):
+                raise DvsJsonError("invalid dataValueSets JSON: object key is not a string")
+            buf.expect(":")
+            if key == "dataValues":
+                buf.expect("[")
+                if buf.skip_ws() == "]":
+                    buf.pos += 1
+                else:
+                    while True:
+                        item = buf.value(decoder)
+                        if not isinstance(item, dict):
+                            raise DvsJsonError(
+                                f"invalid dataValueSets JSON: data value {item!r} is not an object"
+                            )
+                        for k in _OVERRIDING:
+                            if header.get(k):
+                                item[k] = header[k]
+                        if header.get("dataSet") and not item.get("dataSet"):
+                            item["dataSet"] = header["dataSet"]
+                        yield item
+                        if buf.expect(",]") == "]":
+                            break
+            else:
+                header[key] = buf.value(decoder)
+                if key in _OVERRIDING and "dataValues" in header.get("__seen__", ()):
+                    raise DvsJsonError(f"header field {key!r} after dataValues is not supported")
+            if key == "dataValues":
+                header.setdefault("__seen__", set()).add("dataValues")
+            if buf.expect(",}") == "}":
+                return
+    finally:
+        if close:
+            stream.close()

@@ -1,0 +1,74 @@
+"""Validation of ADX documents against the vendored ``adx_loose.xsd`` (IHE ADX, 2017).
+
+The schema is compiled once per process. Validation streams (``iterparse`` with ``schema=``)
+and frees elements as it goes, so large documents validate in bounded memory; it stops at the
+first schema error.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from adx.adx_xml import DEFAULT_MAX_BYTES, AdxReadError, AdxSchemaError, safe_iterparse
+
+SCHEMA_DIR = Path(__file__).with_name("schema")
+ADX_LOOSE = SCHEMA_DIR / "adx_loose.xsd"
+
+
+class AdxValidationError(ValueError):
+    """An ADX document does not validate against adx_loose.xsd."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__(
+            "ADX document is not valid against adx_loose.xsd: " + "; ".join(errors[:5])
+        )
+
+
+_local = threading.local()
+
+
+def adx_schema() -> etree.XMLSchema:
+    """The compiled loose ADX schema (relative sdmx/ imports resolved from the file path).
+
+    Compiled once per thread: lxml schema objects keep per-validation state.
+    """
+    schema = getattr(_local, "schema", None)
+    if schema is None:
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        schema = _local.schema = etree.XMLSchema(etree.parse(str(ADX_LOOSE), parser))
+    return schema
+
+
+def validate_adx(
+    source: bytes | str | Path | BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[str]:
+    """Schema errors of an ADX document (``[]`` = valid). Parses as safely as ``read_adx``."""
+    schema = adx_schema()
+    try:
+        for _event, el in safe_iterparse(
+            source, max_bytes=max_bytes, events=("end",), schema=schema
+        ):
+            if el.getparent() is not None:
+                el.clear(keep_tail=False)
+                parent = el.getparent()
+                while el.getprevious() is not None:
+                    del parent[0]
+    except AdxSchemaError as exc:
+        return exc.errors
+    except AdxReadError as exc:
+        return [str(exc)]
+    return []
+
+
+def assert_valid_adx(
+    source: bytes | str | Path | BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> None:
+    """Raise AdxValidationError listing the schema errors unless the document is valid."""
+    errors = validate_adx(source, max_bytes=max_bytes)
+    if errors:
+        raise AdxValidationError(errors)
