@@ -1,0 +1,113 @@
+"""Data set assets: facts → DHIS2 data values (adx FRAME_COLUMNS), with the blocking checks."""
+
+import time
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from pipelines import checks
+from pipelines.assets import DatasetSpec
+from pipelines.partitions import context_periods
+from pipelines.previews import markdown_table, paths_metadata
+from pipelines.resources import CatalogueConfig, OpenIMISDatabase, OutputDirectory
+from pipelines.storage import (
+    dataset_path,
+    fact_path,
+    org_units_path,
+    read_periods,
+    write_by_period,
+    write_parquet,
+)
+
+
+def unmapped_of(exc: Exception) -> list[str]:
+    """The unmapped org units named by an ``UnmappedOrgUnitsError`` (its message otherwise)."""
+    for attr in ("unmapped", "codes", "org_units"):
+        found = getattr(exc, attr, None)
+        if found:
+            return [str(x) for x in found]
+    return [str(exc)]
+
+
+def build_dataset_asset(
+    spec: DatasetSpec,
+    partitions_def: dg.PartitionsDefinition,
+    retry_policy: dg.RetryPolicy | None,
+) -> dg.AssetsDefinition:
+    key = spec.dataset_key
+
+    @dg.asset(
+        key=key,
+        group_name="datasets",
+        deps=[dg.AssetKey(f) for f in spec.facts],
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        retry_policy=retry_policy,
+        check_specs=checks.dataset_check_specs(key),
+        kinds={"pandas", "parquet"},
+        description=f"DHIS2 data set {spec.code}: data values by org unit, period and category "
+        "options, from the extracted facts.",
+    )
+    def _dataset(
+        context: AssetExecutionContext,
+        database: OpenIMISDatabase,
+        output: OutputDirectory,
+        catalogue: CatalogueConfig,
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        from aggregations import UnmappedOrgUnitsError, build_dataset, extract_org_units, reconcile
+
+        periods = context_periods(context)
+        root = output.root
+        config = catalogue.load()
+        started = time.perf_counter()
+        facts = {
+            fact: read_periods(
+                {p.id: fact_path(root, fact, p.id) for p in periods}, f"asset {fact!r}"
+            )
+            for fact in spec.facts
+        }
+        with database.engine() as engine:
+            org_units = extract_org_units(engine, config)
+            try:
+                frame = build_dataset(spec.code, facts, periods, config, org_units)
+            except UnmappedOrgUnitsError as exc:
+                # Recorded as a failed check (visible in the UI), then the step fails: no push.
+                yield checks.org_units_mapped(key, unmapped_of(exc), len(org_units))
+                raise dg.Failure(str(exc), allow_retries=False) from exc
+            build_s = time.perf_counter() - started
+            problems = reconcile(engine, spec.code, frame, periods, config)
+        paths = write_by_period(frame, periods, lambda pid: dataset_path(root, spec.code, pid))
+        # The DHIS2 org units this data set answers for (stale-value removal scope), including
+        # those without any value this time.
+        scope = org_units.loc[org_units["side"] == spec.side, ["org_unit"]].dropna()
+        write_parquet(
+            scope.drop_duplicates().reset_index(drop=True), org_units_path(root, spec.code)
+        )
+        counts = frame.groupby("period").size().to_dict() if len(frame) else {}
+        context.log.info(
+            f"{spec.code}: {len(frame):,} values, {frame['org_unit'].nunique()} org units, "
+            f"{periods[0].id}..{periods[-1].id}"
+        )
+        yield dg.MaterializeResult(
+            metadata={
+                "values": len(frame),
+                "org_units": int(frame["org_unit"].nunique()),
+                "values_per_period": dg.MetadataValue.json(
+                    {p.id: int(counts.get(p.id, 0)) for p in periods}
+                ),
+                "data_elements": dg.MetadataValue.json(
+                    sorted(frame["data_element"].unique().tolist())
+                ),
+                "seconds": round(build_s, 3),
+                "files": paths_metadata(paths),
+                "preview": markdown_table(frame),
+            },
+            check_results=[
+                checks.reconciliation(key, problems),
+                checks.org_units_mapped(key, [], len(org_units)),
+                checks.values_valid(key, frame),
+            ],
+        )
+
+    return _dataset

@@ -1,0 +1,121 @@
+"""DHIS2 push assets: import the data values, record the import summary, remove stale values."""
+
+import time
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from adx.model import frame_to_values
+from adx.sync import Scope, remove_stale
+from pipelines import checks
+from pipelines.assets import DatasetSpec
+from pipelines.partitions import context_periods
+from pipelines.resources import CatalogueConfig, DHIS2Resource, OutputDirectory
+from pipelines.storage import dataset_path, org_units_path, read_periods
+
+
+def build_push_asset(
+    spec: DatasetSpec,
+    partitions_def: dg.PartitionsDefinition,
+    retry_policy: dg.RetryPolicy | None,
+    pool: str,
+) -> dg.AssetsDefinition:
+    key = spec.push_key
+
+    @dg.asset(
+        key=key,
+        group_name="dhis2",
+        deps=[spec.export_key],
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        retry_policy=retry_policy,
+        pool=pool,
+        check_specs=checks.push_check_specs(key),
+        output_required=False,
+        kinds={"dhis2"},
+        description=f"{spec.code} imported into DHIS2 (dry run optional); values DHIS2 still "
+        "holds for the same data set, org units and periods but no longer computed are removed. "
+        "Skipped (no materialization) when DHIS2_URL is not set.",
+    )
+    def _push(
+        context: AssetExecutionContext,
+        output: OutputDirectory,
+        dhis2: DHIS2Resource,
+        catalogue: CatalogueConfig,
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        periods = context_periods(context)
+        if not dhis2.configured:
+            context.log.warning(f"{spec.code}: DHIS2_URL is not set, push skipped")
+            # No materialization (nothing reached DHIS2); the check output is required, so it
+            # reports the skip explicitly.
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name=checks.CONFLICTS,
+                passed=True,
+                metadata={"skipped": "DHIS2_URL not set: nothing pushed"},
+            )
+            return
+        root = output.root
+        frame = read_periods(
+            {p.id: dataset_path(root, spec.code, p.id) for p in periods},
+            f"asset {spec.dataset_key.path[-1]!r}",
+        )
+        values = list(frame_to_values(frame))
+        data_set = catalogue.load().code(spec.code)  # the configured (possibly overridden) code
+        started = time.perf_counter()
+        with dhis2.client() as client:
+            result = client.push(values, dry_run=dhis2.dry_run, async_=dhis2.async_import)
+            context.log.info(f"{spec.code} → {dhis2.redacted_url}: {result.summary()}")
+            if any(c.status == "ERROR" for c in result.chunks) and not result.counts.total:
+                # DHIS2 refused the import as a whole (unknown data set, no access): retrying
+                # cannot help, and nothing may be deleted after a failed push.
+                raise dg.Failure(
+                    f"DHIS2 rejected the import: {result.summary()}", allow_retries=False
+                )
+            sync = remove_stale(
+                client,
+                values,
+                Scope.of(data_set, _scope_org_units(root, spec), [p.id for p in periods]),
+                dry_run=dhis2.dry_run,
+            )
+            context.log.info(f"{spec.code}: {sync.summary()}")
+        push_s = time.perf_counter() - started
+        counts = result.counts
+        conflict_texts = [str(c) for c in result.conflicts]
+        yield dg.MaterializeResult(
+            metadata={
+                "dhis2": dhis2.redacted_url,
+                "dry_run": dhis2.dry_run,
+                "status": result.status,
+                "values_sent": result.values_sent,
+                "imported": counts.imported,
+                "updated": counts.updated,
+                "ignored": counts.ignored,
+                "deleted": counts.deleted,
+                "conflicts": len(conflict_texts),
+                "stale_values_found": len(sync.stale),
+                "stale_values_removed": sync.deleted,
+                "stale_summary": sync.summary(),
+                "summary": dg.MetadataValue.md(f"```\n{result.summary(max_conflicts=20)}\n```"),
+                "seconds": round(push_s, 3),
+            },
+            check_results=[
+                checks.conflicts(
+                    key,
+                    result.ok(dhis2.conflict_tolerance) and sync.ok(),
+                    conflict_texts + ([] if sync.ok() else [sync.summary()]),
+                    dhis2.conflict_tolerance,
+                )
+            ],
+        )
+
+    return _push
+
+
+def _scope_org_units(root, spec: DatasetSpec) -> list[str]:
+    """Every DHIS2 org unit the data set answers for, as saved by the data set step."""
+    frame = read_periods(
+        {"org units": org_units_path(root, spec.code)}, f"org units of {spec.code}"
+    )
+    return sorted(frame["org_unit"].dropna().astype(str).unique())

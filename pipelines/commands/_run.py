@@ -1,0 +1,106 @@
+"""Run the asset graph for a command: the monthly data sets, then the yearly population."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from pipelines.commands._common import (
+    ALL_DATASETS,
+    CommandError,
+    PeriodSpan,
+    check_complete,
+    check_database,
+    database_url,
+    progress,
+    settings_for,
+)
+
+
+def failure_message(outcomes) -> str:
+    """One line naming what failed: failed checks first (with their first problem), then steps."""
+    parts: list[str] = []
+    for outcome in outcomes:
+        for asset, name, _passed, meta in outcome.failed_checks():
+            details = str(meta.get("details") or "").strip().splitlines()
+            first = details[0].lstrip("- ").strip() if details else ""
+            count = meta.get("problems", "")
+            parts.append(
+                f"check {name} on {asset} failed ({count} problem(s)){': ' + first if first else ''}"
+            )
+        if not outcome.failed_checks():
+            parts += outcome.failures
+    return "; ".join(parts) or "the Dagster run failed (run with --verbose for details)"
+
+
+def run_datasets(
+    args: argparse.Namespace,
+    span: PeriodSpan,
+    *,
+    push: bool,
+    dhis2=None,
+    formats: str = "both",
+    check_db: bool = True,
+) -> list:
+    """Materialise extract → data set → export (→ push) for the chosen data sets and periods."""
+    from pipelines.assets import dataset_spec
+    from pipelines.automation import MONTHLY_JOB, YEARLY_JOB
+    from pipelines.definitions import build_definitions
+    from pipelines.resources import DHIS2Resource
+    from pipelines.runner import environment, run_job
+
+    url = database_url(args)
+    check_complete(span)
+    if check_db:
+        check_database(url)
+    settings = settings_for(args, span)
+    if settings.config_path:
+        from aggregations import load_config
+
+        load_config(settings.config_path)  # a bad file fails here, in one line, before any run
+    defs = build_definitions(settings, dhis2=dhis2 or DHIS2Resource(), formats=formats)
+    codes = args.dataset or list(ALL_DATASETS)
+    specs = [dataset_spec(c) for c in dict.fromkeys(codes)]
+
+    def keys(selected):
+        out = []
+        for spec in selected:
+            out += spec.keys if push else spec.keys[:-1]
+        return list(dict.fromkeys(out))
+
+    outcomes = []
+    with environment({"OPENIMIS_DB_URL": url}):
+        monthly = [s for s in specs if not s.yearly]
+        if monthly:
+            progress(f"{' + '.join(s.code for s in monthly)} for {span} into {settings.out_dir}")
+            outcomes.append(
+                run_job(
+                    defs, MONTHLY_JOB, span.first, span.last, keys(monthly), verbose=args.verbose
+                )
+            )
+        yearly = [s for s in specs if s.yearly]
+        this_year = str(datetime.now(UTC).year)
+        years = [y for y in span.years if y < this_year]
+        for y in span.years:
+            if yearly and y >= this_year:
+                progress(f"OI_POPULATION {y} skipped: the year is not complete")
+        if yearly and years:
+            progress(f"OI_POPULATION for {years[0]}..{years[-1]}")
+            outcomes.append(
+                run_job(defs, YEARLY_JOB, years[0], years[-1], keys(yearly), verbose=args.verbose)
+            )
+    return outcomes
+
+
+def raise_on_failure(outcomes) -> None:
+    if not all(o.success for o in outcomes):
+        raise CommandError(failure_message([o for o in outcomes if not o.success]))
+
+
+def exported_files(outcomes) -> list[str]:
+    files: list[str] = []
+    for outcome in outcomes:
+        for asset, meta in outcome.materialized.items():
+            if asset.endswith("_export"):
+                files += list(meta.get("files") or [])
+    return files
