@@ -395,6 +395,8 @@ class DHIS2Client:
                     if progress:
                         progress(PushProgress(index, "done", sent, summary.status))
                     index += 1
+        except DHIS2AuthError:
+            raise  # credentials problem: nothing about chunks to add
         except DHIS2Error as exc:
             partial = result()
             raise PushError(
@@ -598,12 +600,14 @@ class DHIS2Client:
         *,
         include_deleted: bool = False,
         batch: int = 100,
+        data_sets: Mapping[str, Any] | None = None,
     ) -> list[DataValue]:
         """Current values of a data set (by code) for periods and org units (by code).
 
         ADX read-back maps straight to DataValues via category codes. DHIS2's own ADX export
         has no ``exported`` attribute, so it is parsed, not XSD-validated (CONTRACT.md §6.18).
-        Org units are asked in batches to keep URLs short.
+        Org units are asked in batches to keep URLs short. ``data_sets`` (code ->
+        DataSetDefinition) lets the reader order category options and read text values.
         """
         if format != "adx":
             raise ValueError(
@@ -632,7 +636,7 @@ class DHIS2Client:
                     "unknown ones are silently dropped by DHIS2, then E2001/E2006 fire)",
                     status=response.status_code,
                 )
-            for v in read_adx(io.BytesIO(response.content)):
+            for v in read_adx(io.BytesIO(response.content), data_sets=data_sets):
                 if not v.data_set:
                     v = DataValue(
                         data_set, v.period, v.org_unit, v.data_element, v.value,

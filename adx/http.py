@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -88,6 +89,10 @@ def parse_retry_after(value: str) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+# user:password@ in any URL inside a message (requests' texts quote URLs).
+_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+
+
 class Redactor:
     """Replaces every known secret (and URL user-info) in a text by ``***``."""
 
@@ -96,7 +101,7 @@ class Redactor:
         self._secrets = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
 
     def __call__(self, text: object) -> str:
-        out = str(text)
+        out = _USERINFO.sub(r"\1***@", str(text))
         for secret in self._secrets:
             out = out.replace(secret, REDACTED)
         return out

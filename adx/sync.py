@@ -98,24 +98,40 @@ class SyncResult:
 def remove_stale(
     client: _Client,
     current: Iterable[DataValue],
-    scopes: Scope | Sequence[Scope],
+    scopes: Scope | Sequence[Scope] | None = None,
     *,
+    data_set: str | None = None,
+    org_units: Iterable[str] | None = None,
+    periods: Iterable[str] | None = None,
     dry_run: bool = False,
     data_sets: Any = None,
     **push_kwargs: Any,
 ) -> SyncResult:
     """Read back every scope, delete the values ``current`` no longer has, report them.
 
-    Call it after a successful push of ``current``: a failed push must not delete anything.
-    ``data_sets`` goes to the ADX writer (text values need their annotation on delete too).
+    The scope is either ``scopes`` or one ``data_set`` + ``org_units`` + ``periods``. Call it
+    after a successful push of ``current``: a failed push must not delete anything.
+    ``data_sets`` (code -> DataSetDefinition) goes to the ADX reader and writer (text values
+    need their annotation on delete too).
     """
+    if scopes is None:
+        if data_set is None or org_units is None or periods is None:
+            raise ValueError("remove_stale needs scopes, or data_set + org_units + periods")
+        scopes = Scope.of(data_set, org_units, periods)
+    elif data_set is not None:
+        raise ValueError("pass either scopes or data_set/org_units/periods, not both")
     scope_list = [scopes] if isinstance(scopes, Scope) else list(scopes)
     cur = current if isinstance(current, Sequence) else list(current)
     stale: list[DataValue] = []
     for scope in scope_list:
         if not scope.org_units or not scope.periods:
             continue
-        existing = client.read_values(scope.data_set, scope.periods, scope.org_units)
+        if data_sets is not None:
+            existing = client.read_values(
+                scope.data_set, scope.periods, scope.org_units, data_sets=data_sets
+            )
+        else:
+            existing = client.read_values(scope.data_set, scope.periods, scope.org_units)
         stale += find_stale(cur, existing, scope)
     if not stale:
         return SyncResult((), None, dry_run)
