@@ -163,7 +163,7 @@ def _write_group_values(
     n = 0
     decimal = XS_DECIMAL.fullmatch
     for v in group:
-        tkey = (v.data_element, v.category_options)
+        tkey = (data_set, v.data_element, v.category_options)
         tmpl = templates.get(tkey)
         if tmpl is None:
             tmpl = templates[tkey] = _template(v, data_sets, data_set, where)

@@ -11,6 +11,7 @@ parameters (CONTRACT.md §2.1).
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -47,13 +48,15 @@ def write_json(
 ) -> int:
     """Stream ``values`` as ``{"dataSet":..., <id schemes>, "dataValues":[...]}``; returns the count.
 
-    ``coc_for(data_element, options)`` gives the COC (and, called with the data set code and
+    ``coc_for(data_element, options)`` gives the COC (a one-argument ``coc_for(value)`` taking
+    the DataValue is accepted too, without attribute options) (and, called with the data set code and
     the attribute options, the attribute option combo) in ``coc_id_scheme``; ``id_scheme`` is
     the scheme of the data element, org unit and data set identifiers the values carry.
     Attribute option combos are written only when a value has attribute options (DHIS2 uses
     the default otherwise). Values whose data set differs from ``data_set`` are refused.
     """
     resolve = coc_for or default_coc_for
+    per_value = _takes_one_argument(resolve)
     binary = not isinstance(out, io.TextIOBase) and "b" in getattr(out, "mode", "b")
     write = (lambda s: out.write(s.encode())) if binary else out.write
     head = [] if data_set is None else [f'"dataSet":{_q(data_set)}']
@@ -84,10 +87,13 @@ def write_json(
                 raise DvsJsonError(
                     f"data element {v.data_element!r}, org unit {v.org_unit!r}: {exc}"
                 ) from None
-        ckey = (v.data_element, v.category_options)
-        coc = cocs.get(ckey)
-        if coc is None:
-            coc = cocs[ckey] = _q(resolve(v.data_element, v.category_options))
+        if per_value:
+            coc = _q(resolve(v))
+        else:
+            ckey = (v.data_element, v.category_options)
+            coc = cocs.get(ckey)
+            if coc is None:
+                coc = cocs[ckey] = _q(resolve(v.data_element, v.category_options))
         de = quoted.get(v.data_element) or quoted.setdefault(v.data_element, _q(v.data_element))
         ou = quoted.get(v.org_unit) or quoted.setdefault(v.org_unit, _q(v.org_unit))
         item = f'{{"dataElement":{de},"period":{pe},"orgUnit":{ou},"categoryOptionCombo":{coc},'
@@ -95,6 +101,11 @@ def write_json(
             akey = (v.data_set, v.attribute_options)
             aoc = aocs.get(akey)
             if aoc is None:
+                if per_value:
+                    raise DvsJsonError(
+                        f"value of {v.data_element!r} has attribute options {v.attribute_options}: "
+                        "pass a two-argument coc_for(owner, options) to resolve attribute option combos"
+                    )
                 aoc = aocs[akey] = _q(resolve(v.data_set, v.attribute_options))
             item += f'"attributeOptionCombo":{aoc},'
         item += f'"value":{_q(v.value)}'
@@ -109,6 +120,20 @@ def write_json(
         write(("," if count > len(buf) else "") + ",".join(buf))
     write("]}")
     return count
+
+
+def _takes_one_argument(fn: Callable) -> bool:
+    """Whether a resolver is the one-argument form ``coc_for(value: DataValue)``."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(positional) == 1 and not any(p.kind == p.VAR_POSITIONAL for p in params)
 
 
 # --- reader ---------------------------------------------------------------------------------
