@@ -1,0 +1,513 @@
+"""Master data: location tree with populations, health facilities, claim admins, officers, payers,
+products, ICD codes, items and services. Small tables, generated in one go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthetic_data import catalogue as cat
+from synthetic_data._util import (
+    codes,
+    dates,
+    join_text,
+    nullable_float,
+    nullable_int,
+    pick,
+    rng_for,
+    stamps,
+    text,
+    uuids,
+)
+from synthetic_data.context import AUDIT_USER, Context
+
+STREAM = 1  # RNG stream id of the master data
+
+
+def tree_shape(n_insurees: int) -> tuple[int, int, int, int]:
+    """(regions, districts per region, wards per district, villages per ward) for a scheme size."""
+    if n_insurees <= 10_000:
+        return 2, 2, 3, 3
+    if n_insurees <= 300_000:
+        return 4, 4, 5, 6
+    return 8, 5, 8, 10
+
+
+@dataclass
+class Reference:
+    """Frames of the master tables plus the lookups the people/claims generators need."""
+
+    frames: dict[str, pd.DataFrame]
+    village_ids: np.ndarray  # current village LocationIds
+    village_district: np.ndarray  # index into district_ids, per village
+    village_region: np.ndarray  # index into region_ids, per village
+    district_ids: np.ndarray
+    hf_ids: np.ndarray
+    hf_district: np.ndarray  # index into district_ids, per HF
+    hf_level: np.ndarray  # 'D' / 'C' / 'H'
+    hf_admin: np.ndarray  # ClaimAdminId per HF
+    officer_ids: np.ndarray
+    officer_district: np.ndarray
+    product_ids: np.ndarray  # [basic national, plus national, regional ...]
+    product_region: np.ndarray  # region index or -1 for national
+    product_premium: np.ndarray  # (adult, child) per product
+    payer_ids: np.ndarray
+    icd_ids: np.ndarray
+    icd_group: np.ndarray
+    item_ids: np.ndarray
+    item_price: np.ndarray
+    item_type: np.ndarray
+    service_ids: np.ndarray
+    service_price: np.ndarray
+    service_cat: np.ndarray  # category code, '' for NULL
+
+
+def build_reference(ctx: Context) -> Reference:
+    rng = rng_for(ctx.seed, STREAM)
+    frames: dict[str, pd.DataFrame] = {}
+    loc = _locations(ctx, rng)
+    frames["tblLocations"] = loc.pop("frame")
+    hf = _health_facilities(ctx, rng, loc)
+    frames["tblHF"] = hf.pop("frame")
+    frames["tblClaimAdmin"] = hf.pop("admins")
+    off = _officers(ctx, rng, loc)
+    frames["tblOfficer"] = off.pop("frame")
+    frames["tblPayer"], payer_ids = _payers(ctx, rng, loc)
+    prod = _products(ctx, rng, loc)
+    frames["tblProduct"] = prod.pop("frame")
+    frames["tblICDCodes"], icd_ids, icd_group = _icd(ctx, rng)
+    frames["tblItems"], items = _items(ctx, rng)
+    frames["tblServices"], services = _services(ctx, rng)
+    return Reference(
+        frames=frames,
+        **loc,
+        **hf,
+        **off,
+        **prod,
+        payer_ids=payer_ids,
+        icd_ids=icd_ids,
+        icd_group=icd_group,
+        item_ids=items["ids"],
+        item_price=items["price"],
+        item_type=items["type"],
+        service_ids=services["ids"],
+        service_price=services["price"],
+        service_cat=services["cat"],
+    )
+
+
+def _history_copies(
+    ctx: Context,
+    table: str,
+    frame: pd.DataFrame,
+    pk: str,
+    rows: np.ndarray,
+    rng,
+    changes: dict[str, object],
+) -> pd.DataFrame:
+    """Old versions of ``rows``: a new PK, LegacyID = stable id, ValidityTo = the current ValidityFrom."""
+    old = frame.iloc[rows].copy()
+    old["LegacyID"] = nullable_int(old[pk].to_numpy(), np.zeros(len(old), bool))
+    old[pk] = ctx.ids(table, len(old))
+    vf = old["ValidityFrom"]
+    old["ValidityTo"] = vf
+    old["ValidityFrom"] = vf - pd.to_timedelta(rng.integers(30, 400, len(old)), unit="D")
+    for col, value in changes.items():
+        old[col] = value(old) if callable(value) else value
+    uuid_cols = [c for c in old.columns if c.endswith("UUID")]
+    for c in uuid_cols:
+        old[c] = uuids(rng, len(old)).to_numpy()
+    return old
+
+
+def _locations(ctx: Context, rng) -> dict:
+    n_r, n_d, n_w, n_v = tree_shape(ctx.options.n_insurees)
+    counts = [n_r, n_r * n_d, n_r * n_d * n_w, n_r * n_d * n_w * n_v]
+    kinds = ["R", "D", "W", "V"]
+    prefixes = ["R", "D", "W", "V"]
+    widths = [2, 3, 5, 7]
+    parts, ids_by_level = [], []
+    for level, (n, kind) in enumerate(zip(counts, kinds, strict=True)):
+        ids = ctx.ids("tblLocations", n)
+        ids_by_level.append(ids)
+        parent = (
+            np.zeros(n, np.int64)
+            if level == 0
+            else np.repeat(ids_by_level[level - 1], n // counts[level - 1])
+        )
+        names = pick(cat.PLACE_NAMES, rng.integers(0, len(cat.PLACE_NAMES), n))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "LocationId": ids,
+                    "LocationUUID": uuids(rng, n),
+                    "LocationCode": codes(prefixes[level], np.arange(1, n + 1), widths[level]),
+                    "LocationName": join_text(names, codes("", np.arange(1, n + 1), 1)),
+                    "ParentLocationId": nullable_int(parent, np.full(n, level == 0)),
+                    "LocationType": kind,
+                    "ValidityFrom": stamps(np.full(n, ctx.span_start - 3 * 365), rng),
+                    "ValidityTo": stamps(np.zeros(n), rng, null=np.ones(n, bool)),
+                    "AuditUserId": AUDIT_USER,
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    # Population at village level only (as openIMIS keeps it); a few villages lack figures.
+    n_villages = counts[3]
+    per_village = ctx.options.n_insurees / n_villages
+    pop = rng.gamma(4.0, per_village / 0.45 / 4.0, n_villages)  # ~45% of the population insured
+    male = np.round(pop * 0.49).astype(np.int64)
+    female = np.round(pop * 0.505).astype(np.int64)
+    other = rng.binomial(3, 0.2, n_villages)
+    fams = np.round(pop / rng.uniform(4.5, 5.5, n_villages)).astype(np.int64)
+    missing = rng.random(n_villages) < 0.03
+    v = frame["LocationType"] == "V"
+    for col, val in (
+        ("MalePopulation", male),
+        ("FemalePopulation", female),
+        ("OtherPopulation", other),
+        ("Families", fams),
+    ):
+        full = np.zeros(len(frame), np.int64)
+        null = np.ones(len(frame), bool)
+        full[v.to_numpy()] = val
+        null[v.to_numpy()] = missing
+        frame[col] = nullable_int(full, null)
+    # Mess: renamed locations keep history copies; one extra village was deleted (no one lives there).
+    hist_rows = rng.choice(len(frame), size=max(2, len(frame) // 50), replace=False)
+    history = _history_copies(
+        ctx,
+        "tblLocations",
+        frame,
+        "LocationId",
+        np.sort(hist_rows),
+        rng,
+        {"LocationName": lambda f: join_text(f["LocationName"], "(old name)")},
+    )
+    deleted = frame.iloc[[len(frame) - 1]].copy()
+    deleted["LocationId"] = ctx.ids("tblLocations", 1)
+    deleted["LocationUUID"] = uuids(rng, 1).to_numpy()
+    deleted["LocationCode"] = "VDEL01"
+    deleted["ValidityTo"] = deleted["ValidityFrom"] + pd.Timedelta(days=200)
+    frame = pd.concat([frame, history, deleted], ignore_index=True)
+    frame["LegacyID"] = frame["LegacyID"].astype("Int64") if "LegacyID" in frame else None
+    n_w_total = counts[2]
+    village_ward = np.repeat(np.arange(n_w_total), n_v)
+    ward_district = np.repeat(np.arange(counts[1]), n_w)
+    district_region = np.repeat(np.arange(n_r), n_d)
+    village_district = ward_district[village_ward]
+    return {
+        "frame": frame,
+        "village_ids": ids_by_level[3],
+        "village_district": village_district,
+        "village_region": district_region[village_district],
+        "district_ids": ids_by_level[1],
+    }
+
+
+def _health_facilities(ctx: Context, rng, loc: dict) -> dict:
+    n_d = len(loc["district_ids"])
+    per = 2 + ctx.options.n_insurees // (n_d * 8000)  # more facilities in bigger schemes
+    levels, district = [], []
+    for d in range(n_d):
+        k = int(per + rng.integers(0, 3))
+        lv = (
+            ["H"] * (1 if d % 2 == 0 or per > 3 else 0)
+            + ["C"] * max(1, k // 3)
+            + ["D"] * max(1, k - k // 3)
+        )
+        levels += lv
+        district += [d] * len(lv)
+    n = len(levels)
+    level = np.array(levels)
+    district = np.array(district)
+    ids = ctx.ids("tblHF", n)
+    care = np.where(level == "H", "B", np.where(level == "C", "B", "O"))
+    care = np.where((level == "H") & (rng.random(n) < 0.3), "I", care)
+    names = pick(cat.PLACE_NAMES, rng.integers(0, len(cat.PLACE_NAMES), n))
+    kind = pick(
+        ["Dispensary", "Health Centre", "Hospital"],
+        np.searchsorted(["C", "D", "H"], level).choose([1, 0, 2]),
+    )
+    sub = rng.integers(-1, 3, n)
+    frame = pd.DataFrame(
+        {
+            "HfID": ids,
+            "HfUUID": uuids(rng, n),
+            "HFCode": codes("HF", np.arange(1, n + 1), 5),
+            "HFName": join_text(names, kind),
+            "AccCode": codes("ACC", np.arange(1, n + 1), 5),
+            "HFLevel": level,
+            "HFAddress": pd.Series([None] * n, dtype="str"),
+            "Phone": codes("+2557", rng.integers(0, 10**8, n), 8),
+            "HFCareType": care,
+            "OffLine": False,
+            "AuditUserID": AUDIT_USER,
+            "LegalForm": np.array(["G", "C", "P", "D"])[rng.choice(4, n, p=[0.6, 0.2, 0.15, 0.05])],
+            "LocationId": loc["district_ids"][district],
+            "HFSublevel": pick(["I", "N", "R"], sub),
+            "ValidityFrom": stamps(np.full(n, ctx.span_start - 2 * 365), rng),
+            "ValidityTo": stamps(np.zeros(n), rng, null=np.ones(n, bool)),
+            "LegacyID": nullable_int(ids, np.ones(n, bool)),
+        }
+    )
+    # Quirk seen in openIMIS's demo data: current HFs whose LegacyID equals their own HfID.
+    quirk = rng.choice(n, size=max(1, n // 25), replace=False)
+    legacy = frame["LegacyID"].copy()
+    legacy.iloc[quirk] = frame["HfID"].iloc[quirk].to_numpy()
+    frame["LegacyID"] = legacy
+    history = _history_copies(
+        ctx,
+        "tblHF",
+        frame,
+        "HfID",
+        np.sort(rng.choice(n, max(1, n // 10), replace=False)),
+        rng,
+        {"HFName": lambda f: join_text(f["HFName"], "(old)")},
+    )
+    history["LegacyID"] = history["LegacyID"].astype("Int64")
+    admins_ids = ctx.ids("tblClaimAdmin", n)
+    sexes = rng.random(n) < 0.5
+    admins = pd.DataFrame(
+        {
+            "ClaimAdminId": admins_ids,
+            "ClaimAdminUUID": uuids(rng, n),
+            "ClaimAdminCode": codes("CA", np.arange(1, n + 1), 5),
+            "LastName": pick(cat.LAST_NAMES_LATIN, rng.integers(0, len(cat.LAST_NAMES_LATIN), n)),
+            "OtherNames": pick(
+                cat.MALE_NAMES + cat.FEMALE_NAMES,
+                np.where(sexes, 0, len(cat.MALE_NAMES)) + rng.integers(0, 30, n),
+            ),
+            "DOB": dates(ctx.span_start - rng.integers(25 * 365, 60 * 365, n)),
+            "HasLogin": True,
+            "HFId": ids,
+            "ValidityFrom": stamps(np.full(n, ctx.span_start - 2 * 365), rng),
+            "AuditUserId": AUDIT_USER,
+        }
+    )
+    return {
+        "frame": pd.concat([frame, history], ignore_index=True),
+        "admins": admins,
+        "hf_ids": ids,
+        "hf_district": district,
+        "hf_level": level,
+        "hf_admin": admins_ids,
+    }
+
+
+def _officers(ctx: Context, rng, loc: dict) -> dict:
+    n_d = len(loc["district_ids"])
+    district = np.repeat(np.arange(n_d), 2 + ctx.options.n_insurees // (n_d * 20000))
+    n = len(district)
+    ids = ctx.ids("tblOfficer", n)
+    male = rng.random(n) < 0.6
+    frame = pd.DataFrame(
+        {
+            "OfficerID": ids,
+            "OfficerUUID": uuids(rng, n),
+            "Code": codes("EO", np.arange(1, n + 1), 5),
+            "LastName": pick(cat.LAST_NAMES_LATIN, rng.integers(0, len(cat.LAST_NAMES_LATIN), n)),
+            "OtherNames": pick(
+                cat.MALE_NAMES + cat.FEMALE_NAMES,
+                np.where(male, 0, len(cat.MALE_NAMES)) + rng.integers(0, 30, n),
+            ),
+            "LocationId": loc["district_ids"][district],
+            "AuditUserID": AUDIT_USER,
+            "DOB": dates(ctx.span_start - rng.integers(22 * 365, 55 * 365, n)),
+            "Phone": codes("+2556", rng.integers(0, 10**8, n), 8),
+            "ValidityFrom": stamps(np.full(n, ctx.span_start - 2 * 365), rng),
+        }
+    )
+    return {"frame": frame, "officer_ids": ids, "officer_district": district}
+
+
+def _payers(ctx: Context, rng, loc: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    spec = [
+        ("G", "Ministry of Health"),
+        ("D", "Health Development Fund"),
+        ("L", "District Council"),
+        ("C", "Farmers' Cooperative"),
+        ("P", "Mining Company Ltd"),
+        ("O", "Église de la Paix"),
+    ]
+    n = len(spec)
+    ids = ctx.ids("tblPayer", n)
+    frame = pd.DataFrame(
+        {
+            "PayerID": ids,
+            "PayerUUID": uuids(rng, n),
+            "PayerType": [s[0] for s in spec],
+            "PayerName": [s[1] for s in spec],
+            "ValidityFrom": stamps(np.full(n, ctx.span_start - 365), rng),
+            "AuditUserID": AUDIT_USER,
+            "LocationId": nullable_int(
+                np.r_[0, 0, loc["district_ids"][0], 0, 0, 0], np.array([1, 1, 0, 1, 1, 1], bool)
+            ),
+        }
+    )
+    return frame, ids
+
+
+def _products(ctx: Context, rng, loc: dict) -> dict:
+    regions = np.unique(loc["village_region"])
+    spec = [
+        ("BASIC", "Basic health cover", -1, 15000.0, 7500.0),
+        ("PLUS", "Plus cover (with surgery)", -1, 30000.0, 15000.0),
+    ]
+    spec += [
+        (f"REG{r + 1:02d}", f"Regional community cover {r + 1}", int(r), 10000.0, 5000.0)
+        for r in regions[:2]
+    ]
+    n = len(spec)
+    ids = ctx.ids("tblProduct", n)
+    region_ids = loc["district_ids"]  # placeholder replaced below
+    frame_region = np.array([s[2] for s in spec])
+    # region LocationIds: parents of districts; districts are ordered by region
+    n_r = int(loc["village_region"].max()) + 1
+    first_region_id = int(loc["district_ids"][0]) - n_r
+    region_loc = first_region_id + np.maximum(frame_region, 0)
+    del region_ids
+    frame = pd.DataFrame(
+        {
+            "ProdID": ids,
+            "ProdUUID": uuids(rng, n),
+            "ProductCode": [s[0] for s in spec],
+            "ProductName": [s[1] for s in spec],
+            "DateFrom": pd.Series(
+                pd.to_datetime(dates(np.full(n, ctx.span_start - 5 * 365)))
+            ).dt.tz_localize("UTC"),
+            "DateTo": pd.Series(
+                pd.to_datetime(dates(np.full(n, ctx.span_end + 5 * 365)))
+            ).dt.tz_localize("UTC"),
+            "LumpSum": 0.0,
+            "MemberCount": 12,
+            "PremiumAdult": [s[3] for s in spec],
+            "PremiumChild": [s[4] for s in spec],
+            "GracePeriod": 1,
+            "AuditUserID": AUDIT_USER,
+            "LocationId": nullable_int(region_loc, frame_region < 0),
+            "InsurancePeriod": 12,
+            "RegistrationFee": 2000.0,
+            "GeneralAssemblyFee": 0.0,
+            "StartCycle1": None,
+            "ValidityFrom": stamps(np.full(n, ctx.span_start - 5 * 365), rng),
+        }
+    )
+    return {
+        "frame": frame,
+        "product_ids": ids,
+        "product_region": frame_region,
+        "product_premium": np.array([[s[3], s[4]] for s in spec]),
+    }
+
+
+def _icd(ctx: Context, rng) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    n = len(cat.ICD_CODES)
+    ids = ctx.ids("tblICDCodes", n)
+    frame = pd.DataFrame(
+        {
+            "ICDID": ids,
+            "ICDCode": [c[0] for c in cat.ICD_CODES],
+            "ICDName": [c[1] for c in cat.ICD_CODES],
+            "ValidityFrom": stamps(np.full(n, ctx.span_start - 5 * 365), rng),
+            "AuditUserID": AUDIT_USER,
+        }
+    )
+    # Mess: an obsolete, deleted code (never used by current claims) and a renamed one with history.
+    deleted = pd.DataFrame(
+        {
+            "ICDID": ctx.ids("tblICDCodes", 1),
+            "ICDCode": ["B54.0"],
+            "ICDName": ["Malaria (obsolete)"],
+            "ValidityFrom": stamps(np.array([ctx.span_start - 6 * 365]), rng),
+            "ValidityTo": stamps(np.array([ctx.span_start - 4 * 365]), rng),
+            "AuditUserID": AUDIT_USER,
+        }
+    )
+    hist = _history_copies(
+        ctx,
+        "tblICDCodes",
+        frame.assign(ValidityTo=pd.NaT, LegacyID=None),
+        "ICDID",
+        np.array([0]),
+        rng,
+        {"ICDName": "Falciparum malaria (old label)"},
+    )
+    frame = pd.concat([frame, deleted, hist], ignore_index=True)
+    frame["LegacyID"] = frame["LegacyID"].astype("Int64")
+    return frame, ids, np.array([c[2] for c in cat.ICD_CODES])
+
+
+def _items(ctx: Context, rng) -> tuple[pd.DataFrame, dict]:
+    n = len(cat.ITEMS)
+    ids = ctx.ids("tblItems", n)
+    frame = pd.DataFrame(
+        {
+            "ItemID": ids,
+            "ItemUUID": uuids(rng, n),
+            "ItemCode": [c[0] for c in cat.ITEMS],
+            "ItemName": [c[1] for c in cat.ITEMS],
+            "ItemType": [c[2] for c in cat.ITEMS],
+            "ItemPackage": "unit",
+            "ItemPrice": [c[3] for c in cat.ITEMS],
+            "ItemCareType": [c[4] for c in cat.ITEMS],
+            "ItemPatCat": [c[5] for c in cat.ITEMS],
+            "ValidityFrom": stamps(np.full(n, ctx.span_start - 3 * 365), rng),
+            "AuditUserID": AUDIT_USER,
+        }
+    )
+    hist = _history_copies(
+        ctx,
+        "tblItems",
+        frame.assign(ValidityTo=pd.NaT, LegacyID=None),
+        "ItemID",
+        np.array([0, 4, 12]),
+        rng,
+        {"ItemPrice": lambda f: f["ItemPrice"] * 0.9},
+    )
+    frame = pd.concat([frame, hist], ignore_index=True)
+    frame["LegacyID"] = frame["LegacyID"].astype("Int64")
+    return frame, {
+        "ids": ids,
+        "price": np.array([c[3] for c in cat.ITEMS]),
+        "type": np.array([c[2] for c in cat.ITEMS]),
+    }
+
+
+def _services(ctx: Context, rng) -> tuple[pd.DataFrame, dict]:
+    n = len(cat.SERVICES)
+    ids = ctx.ids("tblServices", n)
+    frame = pd.DataFrame(
+        {
+            "ServiceID": ids,
+            "ServiceUUID": uuids(rng, n),
+            "ServCategory": text([c[2] for c in cat.SERVICES]),
+            "ServCode": [c[0] for c in cat.SERVICES],
+            "ServName": [c[1] for c in cat.SERVICES],
+            "ServType": [c[3] for c in cat.SERVICES],
+            "ServLevel": [c[4] for c in cat.SERVICES],
+            "ServPrice": [c[5] for c in cat.SERVICES],
+            "ServCareType": [c[6] for c in cat.SERVICES],
+            "ServPatCat": [c[7] for c in cat.SERVICES],
+            "ValidityFrom": stamps(np.full(n, ctx.span_start - 3 * 365), rng),
+            "AuditUserID": AUDIT_USER,
+        }
+    )
+    hist = _history_copies(
+        ctx,
+        "tblServices",
+        frame.assign(ValidityTo=pd.NaT, LegacyID=None),
+        "ServiceID",
+        np.array([0, 8]),
+        rng,
+        {"ServPrice": lambda f: f["ServPrice"] * 0.8},
+    )
+    frame = pd.concat([frame, hist], ignore_index=True)
+    frame["LegacyID"] = frame["LegacyID"].astype("Int64")
+    cats = np.array([c[2] or "" for c in cat.SERVICES])
+    return frame, {"ids": ids, "price": np.array([c[5] for c in cat.SERVICES]), "cat": cats}
+
+
+__all__ = ["Reference", "build_reference", "tree_shape", "nullable_float"]
