@@ -397,13 +397,14 @@ class DHIS2Client:
                     index += 1
         except DHIS2AuthError:
             raise  # credentials problem: nothing about chunks to add
-        except DHIS2Error as exc:
+        except (DHIS2Error, ValueError) as exc:
+            # ValueError: a value the writers refuse (run pre-flight first) or unsorted input.
             partial = result()
             raise PushError(
                 f"push stopped at chunk {index} after {len(summaries)} chunk(s) "
                 f"({partial.values_sent} values) were answered: {exc}",
                 partial,
-                status=exc.status,
+                status=getattr(exc, "status", None),
             ) from None
         return result()
 
@@ -448,14 +449,23 @@ class DHIS2Client:
 
     @staticmethod
     def _json_serialiser(snapshot: MetadataSnapshot) -> Callable[[list[DataValue]], bytes]:
+        """JSON needs option combo UIDs: resolve (element or data set, options) via the snapshot."""
         from adx.dvs_json import write_json
 
-        def coc_for(v: DataValue) -> str:
-            uid = snapshot.coc_uid(v)
+        combos = {}
+        for ds in snapshot.data_sets.values():
+            for de in ds.elements.values():
+                combos.setdefault(de.code, de.combo)
+        attribute_combos = {ds.code: ds.attribute_combo for ds in snapshot.data_sets.values()}
+
+        def coc_for(owner: str, options: tuple[tuple[str, str], ...]) -> str:
+            # write_json asks (data element, category options) and (data set, attribute options).
+            combo = combos.get(owner) or attribute_combos.get(owner)
+            uid = combo.coc_uid(options) if combo is not None else None
             if uid is None:
                 raise DHIS2Error(
-                    f"no category option combo in DHIS2 for {v.data_element} {dict(v.category_options)} "
-                    f"(data set {v.data_set}); run pre-flight validation and the COC maintenance"
+                    f"no category option combo in DHIS2 for {owner} {dict(options)}; run "
+                    "pre-flight validation and the category option combo maintenance"
                 )
             return uid
 
