@@ -29,7 +29,7 @@ from .catalogue import (
     default_options,
     product_option,
 )
-from .config import CatalogueConfig
+from .config import LEVEL_TYPE, CatalogueConfig
 from .errors import UnmappedOrgUnitsError
 from .periods import check_periods
 
@@ -100,6 +100,19 @@ def format_value(value: Decimal | int, spec: ElementSpec, where: str) -> str:
     return str(int(value))
 
 
+def _at_or_below_level(
+    frame: pd.DataFrame, org_units: pd.DataFrame, config: CatalogueConfig
+) -> pd.DataFrame:
+    """Population figures of locations above the residence level (a region's own figure when
+    reporting by ward) cannot be attributed to one org unit of that level: they are left out."""
+    order = "RDWV"
+    allowed = set(order[order.index(LEVEL_TYPE[config.residence_level]) :])
+    res = org_units[org_units["side"] == "residence"].set_index("key")["type"]
+    types = pd.Series(frame["org_key"].to_numpy(), dtype="Int64").map(res)
+    keep = ~types.isin(set(order) - allowed).to_numpy()
+    return frame[keep]
+
+
 def _roll_up(
     frame: pd.DataFrame, org_units: pd.DataFrame, side: str, config: CatalogueConfig
 ) -> pd.Series:
@@ -161,6 +174,8 @@ def build_dataset(
     frame = frame[
         frame["measure"].isin([e.code for e in specs]) & frame["period"].isin(wanted_periods)
     ]
+    if ds == "OI_POPULATION":
+        frame = _at_or_below_level(frame, org_units, config)
     frame = frame.assign(org_unit=_roll_up(frame, org_units, DATASET_SIDE[ds], config).to_numpy())
 
     # Sum exactly per (element, period, org unit, options): ints first, then Decimal for divisors.

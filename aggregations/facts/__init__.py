@@ -57,23 +57,25 @@ def extract_fact(
 
 
 def normalise(rows) -> pd.DataFrame:
-    """Parquet-friendly dtypes: strings and int64 (no floats anywhere)."""
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(FACT_COLUMNS))
-    out = pd.DataFrame(
+    """Parquet-friendly dtypes: strings and int64 (no floats anywhere).
+
+    Built column by column from the raw tuples: letting pandas infer a frame first would turn
+    NULL dimension values into float NaN.
+    """
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(FACT_COLUMNS)
+    measure, period, org_key, dim1, dim2, value, divisor = cols
+    return pd.DataFrame(
         {
-            "measure": frame["measure"].astype("string"),
-            "period": frame["period"].astype("string"),
-            "org_key": pd.array(
-                [None if v is None else int(v) for v in frame["org_key"]], dtype="Int64"
-            ),
-            "dim1": _dim(frame["dim1"]),
-            "dim2": _dim(frame["dim2"]),
-            "value": pd.array([int(v or 0) for v in frame["value"]], dtype="int64"),
-            "divisor": pd.array([int(v or 1) for v in frame["divisor"]], dtype="int64"),
+            "measure": pd.array(measure, dtype="string"),
+            "period": pd.array([str(p) for p in period], dtype="string"),
+            "org_key": pd.array([None if v is None else int(v) for v in org_key], dtype="Int64"),
+            "dim1": _dim(dim1),
+            "dim2": _dim(dim2),
+            "value": pd.array([int(v or 0) for v in value], dtype="int64"),
+            "divisor": pd.array([int(v or 1) for v in divisor], dtype="int64"),
         }
     )
-    return out
 
 
-def _dim(col: pd.Series) -> pd.Series:
-    return pd.Series([None if v is None else str(v).strip() for v in col], dtype="string")
+def _dim(values) -> pd.arrays.StringArray:
+    return pd.array([None if v is None else str(v).strip() for v in values], dtype="string")
