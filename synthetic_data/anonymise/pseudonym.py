@@ -1,0 +1,250 @@
+"""Keyed, deterministic replacement values: same source value -> same fake value within a run.
+
+Every replacement is derived from an HMAC-SHA256 key that is itself derived from the run's seed, so
+- the same seed and source give the same output (reproducible demos), a different seed different output;
+- nobody without the seed can recompute the mapping (it is not a plain hash of the value; keep the seed
+  secret when the source is sensitive).
+
+Identifiers (insurance numbers, passports, phones, codes, receipts) go through a keyed permutation of
+strings of the same shape: every digit stays a digit, every ASCII letter a letter of the same case,
+every other character stays in place. A permutation is injective, so unique values stay unique. On
+top, the fake value is steered away from every value present in the source (``AvoidSet``), so a fake
+never coincides with somebody's real number; the rare detours are kept injective too (see
+``_IdentifierPermutation.map``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Iterable
+
+import numpy as np
+
+from . import fakes
+
+__all__ = ["AvoidSet", "Pseudonymiser", "value_hash", "normalise"]
+
+_DIGITS = "0123456789"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_ROUNDS = 8
+_MAX_DETOUR = 10_000
+
+
+def normalise(value: str) -> str:
+    """Comparison form of a text value: case-folded, inner whitespace collapsed."""
+    return " ".join(value.split()).casefold()
+
+
+def value_hash(value: str) -> int:
+    """64-bit unkeyed hash of ``normalise(value)``, used only for set membership."""
+    digest = hashlib.blake2b(normalise(value).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+class AvoidSet:
+    """Hashes of source values (8 bytes each, sorted numpy array): memory-light membership tests."""
+
+    def __init__(self, hashes: Iterable[int] = ()) -> None:
+        self._hashes = np.unique(np.fromiter(hashes, dtype=np.uint64))
+
+    @classmethod
+    def of_values(cls, values: Iterable[str]) -> AvoidSet:
+        return cls(value_hash(v) for v in values)
+
+    def __len__(self) -> int:
+        return int(self._hashes.size)
+
+    def __contains__(self, value: str) -> bool:
+        h = np.uint64(value_hash(value))
+        i = int(np.searchsorted(self._hashes, h))
+        return i < self._hashes.size and self._hashes[i] == h
+
+
+class _IdentifierPermutation:
+    """Keyed bijection on strings of one shape (Feistel network + cycle walking over mixed radix)."""
+
+    def __init__(self, key: bytes, kind: str, avoid: AvoidSet) -> None:
+        self._key = key
+        self._kind = kind
+        self._avoid = avoid
+        self._detours: dict[
+            str, str
+        ] = {}  # source value -> fake, only for the rare detoured values
+        self._detour_outputs: set[str] = set()
+        self.unavoidable = (
+            0  # values whose shape has too few possibilities to dodge every source value
+        )
+
+    # -- shape <-> integer ------------------------------------------------------------------------
+    @staticmethod
+    def _alphabets(value: str) -> list[str | None]:
+        out: list[str | None] = []
+        for ch in value:
+            if ch in _DIGITS:
+                out.append(_DIGITS)
+            elif ch in _UPPER:
+                out.append(_UPPER)
+            elif ch in _LOWER:
+                out.append(_LOWER)
+            else:
+                out.append(None)
+        return out
+
+    @staticmethod
+    def _to_int(value: str, alphabets: list[str | None]) -> tuple[int, int]:
+        x, size = 0, 1
+        for ch, alpha in zip(value, alphabets, strict=True):
+            if alpha is not None:
+                x = x * len(alpha) + alpha.index(ch)
+                size *= len(alpha)
+        return x, size
+
+    @staticmethod
+    def _from_int(x: int, template: str, alphabets: list[str | None]) -> str:
+        chars = list(template)
+        for i in range(len(chars) - 1, -1, -1):
+            alpha = alphabets[i]
+            if alpha is not None:
+                x, r = divmod(x, len(alpha))
+                chars[i] = alpha[r]
+        return "".join(chars)
+
+    # -- Feistel permutation of [0, size) ---------------------------------------------------------
+    def _round(self, shape: str, rnd: int, half: int, bits: int) -> int:
+        msg = f"{self._kind}\0{shape}\0{rnd}\0{half}".encode()
+        digest = hmac.new(self._key, msg, hashlib.sha512).digest()
+        return int.from_bytes(digest, "big") & ((1 << bits) - 1)
+
+    def _feistel(self, x: int, shape: str, half_bits: int, inverse: bool) -> int:
+        mask = (1 << half_bits) - 1
+        left, right = x >> half_bits, x & mask
+        rounds = range(_ROUNDS - 1, -1, -1) if inverse else range(_ROUNDS)
+        for rnd in rounds:
+            if inverse:
+                left, right = right ^ self._round(shape, rnd, left, half_bits), left
+            else:
+                left, right = right, left ^ self._round(shape, rnd, right, half_bits)
+        return (left << half_bits) | right
+
+    def _permute(self, x: int, size: int, shape: str, inverse: bool = False) -> int:
+        half_bits = max(1, ((size - 1).bit_length() + 1) // 2)
+        while True:  # cycle walking: the domain is at most 4x size, so few steps on average
+            x = self._feistel(x, shape, half_bits, inverse)
+            if x < size:
+                return x
+
+    # -- public -------------------------------------------------------------------------------------
+    def map(self, value: str) -> str:
+        """The fake of ``value``: π(value), or, when π(value) is a source value, a detour.
+
+        A detour walks π further to the first candidate c that is not a source value, whose preimage
+        π⁻¹(c) is not a source value (so no other source value has c as its own image) and that no
+        earlier detour took: the mapping stays injective.
+        """
+        if value in self._detours:
+            return self._detours[value]
+        alphabets = self._alphabets(value)
+        x, size = self._to_int(value, alphabets)
+        if size <= 1:
+            return value  # nothing to permute (no letter or digit)
+        shape = "".join(
+            "9" if a is _DIGITS else "A" if a is _UPPER else "a" if a is _LOWER else c
+            for c, a in zip(value, alphabets, strict=True)
+        )
+        first = self._from_int(self._permute(x, size, shape), value, alphabets)
+        if first not in self._avoid:
+            return first
+        y = self._to_int(first, alphabets)[0]
+        for _ in range(min(size, _MAX_DETOUR)):
+            y = self._permute(y, size, shape)
+            cand = self._from_int(y, value, alphabets)
+            if cand in self._avoid or cand in self._detour_outputs:
+                continue
+            pre = self._from_int(self._permute(y, size, shape, inverse=True), value, alphabets)
+            if pre in self._avoid:
+                continue
+            self._detours[value] = cand
+            self._detour_outputs.add(cand)
+            return cand
+        self.unavoidable += 1
+        return first
+
+
+class Pseudonymiser:
+    """All replacement kinds of one run, keyed by the seed."""
+
+    def __init__(self, seed: int, avoid: AvoidSet | None = None) -> None:
+        self._key = hmac.new(
+            b"openimis-dhis2/anonymise/v1", str(int(seed)).encode(), hashlib.sha256
+        ).digest()
+        self._avoid = avoid if avoid is not None else AvoidSet()
+        self._first = [n for n in fakes.FIRST_NAMES if n not in self._avoid]
+        self._last = [n for n in fakes.LAST_NAMES if n not in self._avoid]
+        if not self._first or not self._last:
+            raise ValueError(
+                "every fake name of the pool occurs in the source: extend synthetic_data/anonymise/fakes.py"
+            )
+        self._ids: dict[str, _IdentifierPermutation] = {}
+
+    def _draw(self, kind: str, value: str, attempt: int = 0) -> int:
+        msg = f"{kind}\0{attempt}\0{normalise(value)}".encode()
+        return int.from_bytes(hmac.new(self._key, msg, hashlib.sha256).digest()[:8], "big")
+
+    def _avoiding(self, kind: str, value: str, make) -> str:
+        """First ``make(draw)`` over attempts 0, 1, ... that is not a source value."""
+        for attempt in range(100):
+            fake = make(self._draw(kind, value, attempt))
+            if fake not in self._avoid:
+                return fake
+        return make(self._draw(kind, value, 0)) + " " + str(self._draw(kind, value, 1) % 1000)
+
+    def draw(self, kind: str, value: str) -> int:
+        """A keyed 64-bit number for ``(kind, value)``: seeded randomness tied to a value."""
+        return self._draw(kind, value)
+
+    def first_name(self, value: str) -> str:
+        return self._first[self._draw("first", value) % len(self._first)]
+
+    def last_name(self, value: str) -> str:
+        return self._last[self._draw("last", value) % len(self._last)]
+
+    def org_name(self, value: str) -> str:
+        return self._avoiding(
+            "org",
+            value,
+            lambda d: (
+                f"{self._last[d % len(self._last)]} {fakes.ORG_SUFFIXES[(d >> 16) % len(fakes.ORG_SUFFIXES)]}"
+            ),
+        )
+
+    def address(self, value: str) -> str:
+        return self._avoiding(
+            "address",
+            value,
+            lambda d: f"{1 + d % 250} {fakes.STREETS[(d >> 16) % len(fakes.STREETS)]}",
+        )
+
+    def email(self, value: str) -> str:
+        return f"user.{self._draw('email', value):016x}"[:15] + "@example.org"
+
+    def uuid(self, value: str) -> str:
+        """A new version-4 UUID for ``value`` (case of the source kept)."""
+        digest = hmac.new(
+            self._key, b"uuid\0" + value.strip().lower().encode(), hashlib.sha256
+        ).digest()
+        new = str(uuid.UUID(bytes=digest[:16], version=4))
+        return new.upper() if value.isupper() else new
+
+    def identifier(self, kind: str, value: str) -> str:
+        perm = self._ids.get(kind)
+        if perm is None:
+            perm = self._ids[kind] = _IdentifierPermutation(self._key, kind, self._avoid)
+        return perm.map(value)
+
+    @property
+    def unavoidable(self) -> int:
+        """Identifiers too short to be steered away from every source value (reported)."""
+        return sum(p.unavoidable for p in self._ids.values())
