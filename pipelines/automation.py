@@ -34,13 +34,11 @@ def build_jobs(
     monthly_job = dg.define_asset_job(
         MONTHLY_JOB,
         selection=dg.AssetSelection.assets(*monthly_keys),
-        partitions_def=monthly,
         description="Extract, compute, export and push the monthly data sets (enrolment, claims).",
     )
     yearly_job = dg.define_asset_job(
         YEARLY_JOB,
         selection=dg.AssetSelection.assets(*yearly_keys),
-        partitions_def=yearly,
         description="Extract, compute, export and push the yearly population data set.",
     )
     return monthly_job, yearly_job
