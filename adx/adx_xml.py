@@ -290,6 +290,7 @@ def safe_iterparse(source: bytes | str | Path | BinaryIO, *, max_bytes: int, **k
             **kwargs,
         )
         checked = False
+        root_closed = False
         try:
             for event, el in parser:
                 if not checked:
@@ -300,6 +301,8 @@ def safe_iterparse(source: bytes | str | Path | BinaryIO, *, max_bytes: int, **k
                             "ADX document has a DTD (<!DOCTYPE>); refused: DTDs and entities are not allowed"
                         )
                 seen += 1
+                if event == "end" and el.getparent() is None:
+                    root_closed = True
                 yield event, el
         except etree.XMLSyntaxError as exc:
             schema_errors = [
@@ -310,6 +313,13 @@ def safe_iterparse(source: bytes | str | Path | BinaryIO, *, max_bytes: int, **k
             if schema_errors:
                 raise AdxSchemaError(schema_errors) from None
             raise AdxReadError(f"ADX document is not well-formed XML: {exc}") from None
+        # lxml 6 + schema + resolve_entities=False can stop at a syntax error without raising:
+        # a document whose root never closed is truncated or malformed.
+        if not root_closed:
+            raise AdxReadError(
+                f"ADX document is not well-formed XML: it ends before the root element is closed "
+                f"(after {seen} elements)"
+            )
     finally:
         if close:
             stream.close()
