@@ -134,7 +134,7 @@ def compute(raw, dataset, periods, level="ward", claim_date="coalesce"):
         start, end, last = per.start, per.end, per.end - timedelta(days=1)
         pid = per.id
 
-        def add(ou, de, opts, v):
+        def add(ou, de, opts, v, pid=pid):
             out[(pid, ou, de, opts)] += Decimal(v)
 
         if dataset == "OI_ENROLMENT":

@@ -327,7 +327,7 @@ def build() -> Rows:
         )
     for n, (cid, serv, status, qty, remun, extra) in enumerate(
         (
-            (1, 1, 1, "1.00", "50.25", {}),
+            (1, 1, 1, "1.00", "50.25", {"ProdID": 2}),
             (1, 2, 3, "1.50", None, {}),  # NULL service category, line status 3 (OTHER)
             (7, 3, 1, "3.00", "30.00", {"ValidityTo": GONE}),  # deleted line
             (3, 3, 1, "0.25", "1.00", {}),  # remunerated only for valuated claims: not counted
