@@ -1,0 +1,253 @@
+"""ADX import as DHIS2 2.38–2.41 does it: each group/dataValue becomes one flat DXF value (§1.3–§1.9).
+
+Follows ``DefaultAdxDataService.parseAdxGroupToDxf`` / ``parseAdxDataValueToDxf`` / ``convertAttributesToDxf``:
+attribute maps keep document order (staxwax ``LinkedHashMap``), resolved option combos are appended last, and
+an attribute whose resolved value is null aborts the value *after* the DXF element was opened, so the partly
+written element (everything before the null attribute) still reaches the DXF importer.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from lxml import etree
+
+from . import periods
+from .dxf_import import DxfImporter
+from .options import ImportOptions
+from .responses import ImportSummary
+from .schema import DEFAULT_CATEGORY_COMBO
+from .store import Store, User, property_value
+from .valuetypes import is_numeric
+
+ADX_ERROR = "ADX Error"
+_XML_NAME = re.compile(r"^[^\W\d.\-][\w.\-:·]*$", re.UNICODE)
+_DXF_KEYS = {"followUp": "followup"}
+
+
+class AdxError(Exception):
+    def __init__(self, message: str, obj: str | None = ADX_ERROR):
+        super().__init__(message)
+        self.message = message
+        self.object = obj
+
+
+def _scheme_name(scheme: str) -> str:
+    """``IdScheme.name()``: UID, CODE, NAME or ATTRIBUTE."""
+    return "ATTRIBUTE" if scheme.startswith("ATTRIBUTE:") else scheme
+
+
+def java_hash_order(keys: list[str]) -> list[str]:
+    """Iteration order of a ``java.util.HashMap`` filled with ``keys`` (DHIS2 builds some maps that way)."""
+
+    def java_hash(text: str) -> int:  # String.hashCode over UTF-16 code units, 32-bit unsigned
+        data = text.encode("utf-16-be")
+        h = 0
+        for i in range(0, len(data), 2):
+            h = (31 * h + int.from_bytes(data[i : i + 2], "big")) & 0xFFFFFFFF
+        return h
+
+    capacity = 16
+    while len(keys) > capacity * 3 // 4:
+        capacity *= 2
+
+    def bucket(k: str) -> int:
+        h = java_hash(k)
+        return (h ^ (h >> 16)) & (capacity - 1)
+
+    return sorted(dict.fromkeys(keys), key=bucket)  # stable: insertion order within a bucket
+
+
+def _java_map_str(mapping: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{k}={mapping[k]}" for k in java_hash_order(list(mapping))) + "}"
+
+
+class AdxConverter:
+    """Turns ADX elements into DXF raw values, collecting ADX-level conflicts."""
+
+    def __init__(self, store: Store, options: ImportOptions):
+        self.store = store
+        self.options = options
+        self.ds_scheme = options.scheme("dataSetIdScheme")
+        self.de_scheme = options.scheme("dataElementIdScheme")
+        self.cat_scheme = options.scheme("categoryIdScheme")
+        self.opt_scheme = options.scheme("categoryOptionIdScheme")
+        self.coc_scheme = options.scheme("categoryOptionComboIdScheme")
+
+    # ---- category attributes → option combo (§1.6) ------------------------------------------------
+    def convert_attributes(self, attrs: dict, name: str, combo: dict | None) -> None:
+        if combo is None or combo["id"] == DEFAULT_CATEGORY_COMBO or combo.get("name") == "default":
+            return
+        categories = [
+            self.store.get("categories", r["id"]) or {} for r in combo.get("categories", [])
+        ]
+        category_map: dict[str, dict] = {}
+        for category in categories:
+            cid = property_value(category, self.cat_scheme)
+            if cid is None or not _XML_NAME.match(cid):
+                raise AdxError(f"Category {_scheme_name(self.cat_scheme)} for {category.get('name')} is missing or "
+                               f"invalid: {cid if cid is not None else 'null'}")  # fmt: skip
+            category_map[cid] = category
+        chosen: dict[str, str] = {}
+        for cid in java_hash_order(list(category_map)):
+            if cid in attrs:
+                chosen[cid] = attrs.pop(cid)
+            else:
+                raise AdxError(
+                    f"Category combo {combo.get('name')} must have {category_map[cid].get('name')}"
+                )
+        coc = self._combo_from_attributes(chosen, combo, categories)
+        attrs[name] = property_value(coc, self.coc_scheme)
+
+    def _combo_from_attributes(
+        self, chosen: dict[str, str], combo: dict, categories: list[dict]
+    ) -> dict:
+        keyed: dict[str, dict] = {}
+        for coc in self.store.option_combos(combo["id"]):
+            option_ids = {r["id"] for r in coc.get("categoryOptions", [])}
+            key = ""
+            for category in categories:
+                option_uid = next(
+                    (r["id"] for r in category.get("categoryOptions", []) if r["id"] in option_ids),
+                    None,
+                )
+                option = self.store.get("categoryOptions", option_uid) or {}
+                ident = property_value(option, self.opt_scheme)
+                if ident is None:
+                    raise AdxError(f"No {_scheme_name(self.opt_scheme)} identifier for CategoryOption: "
+                                   f"{option.get('name')}")  # fmt: skip
+                key += f'"{ident.strip()}"'
+            keyed[key] = coc
+        wanted = "".join(f'"{chosen[property_value(c, self.cat_scheme)]}"' for c in categories)
+        coc = keyed.get(wanted)
+        if coc is None:
+            raise AdxError(f"Invalid attributes: {_java_map_str(chosen)}")
+        return coc
+
+    # ---- groups and values ----------------------------------------------------------------------
+    def group_attributes(self, element) -> dict:
+        attrs = {etree.QName(k).localname: v for k, v in element.attrib.items()}
+        if "period" not in attrs:
+            raise AdxError("period attribute is required on 'group'")
+        if "orgUnit" not in attrs:
+            raise AdxError("orgUnit attribute is required on 'group'")
+        period_text = attrs.pop("period")
+        try:
+            period = periods.parse_adx(period_text)
+        except periods.AdxPeriodError as exc:
+            raise AdxError(str(exc)) from None
+        attrs["period"] = period.iso
+        if "attributeOptionCombo" not in attrs and "dataSet" in attrs:
+            ident = (attrs["dataSet"] or "").strip() or None
+            data_set = self.store.lookup("dataSets", self.ds_scheme, ident)
+            if data_set is None:
+                raise AdxError(
+                    f"No data set matching {_scheme_name(self.ds_scheme).lower()} '{attrs['dataSet']}'"
+                )
+            attrs["dataSet"] = data_set["id"]
+            combo = self.store.get(
+                "categoryCombos", (data_set.get("categoryCombo") or {}).get("id")
+            )
+            self.convert_attributes(attrs, "attributeOptionCombo", combo)
+        return attrs
+
+    def data_value(self, element, group_attrs: dict, stream: list[dict]) -> None:
+        """Append the DXF value(s) for one ``<dataValue>`` to ``stream``; raise AdxError for a conflict."""
+        attrs = {etree.QName(k).localname: v for k, v in element.attrib.items()}
+        if "dataElement" not in attrs:
+            raise AdxError("dataElement attribute is required on 'dataValue'")
+        if "value" not in attrs:
+            raise AdxError("value attribute is required on 'dataValue'")
+        ident = (attrs["dataElement"] or "").strip() or None
+        de = self.store.lookup("dataElements", self.de_scheme, ident)
+        if de is None:
+            raise AdxError(
+                f"No data element matching {_scheme_name(self.de_scheme).lower()} '{ident}'"
+            )
+        if "categoryOptionCombo" not in attrs:
+            combo = self.store.get("categoryCombos", (de.get("categoryCombo") or {}).get("id"))
+            self.convert_attributes(attrs, "categoryOptionCombo", combo)
+        if not is_numeric(de["valueType"]):
+            annotation = next((c for c in element.iter() if c is not element and etree.QName(c).localname == "annotation"), None)  # fmt: skip
+            if annotation is None:
+                raise AdxError("DataElement expects text annotation", attrs["dataElement"])
+            attrs["value"] = "".join(annotation.itertext())
+        written: dict = {}
+        for key, value in list(group_attrs.items()) + list(attrs.items()):
+            if value is None:
+                # The DXF <dataValue> is already open: what was written so far is still imported.
+                stream.append(_to_dxf(written))
+                raise AdxError(f"Value for {key} is null")
+            written[key] = value
+        stream.append(_to_dxf(written))
+
+
+def _to_dxf(attrs: dict) -> dict:
+    return {_DXF_KEYS.get(k, k): v for k, v in attrs.items()}
+
+
+def _local(element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) -> ImportSummary:
+    """Import an ADX document; group-level problems abort with ERROR, value-level ones are ADX conflicts."""
+    options.default_scheme = "CODE"
+    converter = AdxConverter(store, options)
+    stream: list[dict] = []
+    adx_conflicts: list[AdxError] = []
+    groups_done = 0
+    in_adx = False
+    current_group: dict | None = None
+    try:
+        with store.lock:
+            parser = etree.iterparse(io.BytesIO(body), events=("start", "end"), resolve_entities=False,
+                                     no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)  # fmt: skip
+            for event, element in parser:
+                name = _local(element)
+                if event == "start":
+                    if name == "adx":
+                        in_adx = True
+                    elif in_adx and name == "group":
+                        current_group = converter.group_attributes(element)
+                    continue
+                if name == "dataValue" and current_group is not None and _inside_group(element):
+                    try:
+                        converter.data_value(element, current_group, stream)
+                    except AdxError as exc:
+                        adx_conflicts.append(exc)
+                elif name == "group" and current_group is not None:
+                    current_group = None
+                    groups_done += 1
+                    element.clear()
+            importer = DxfImporter(store, user, options, None)
+            if importer.check_data_set():
+                for index, raw in enumerate(stream):
+                    importer.import_value(index, raw)
+            summary = importer.finish()
+    except AdxError as exc:
+        return _failed(groups_done, exc)
+    except etree.XMLSyntaxError:
+        return _failed(groups_done, None)
+    for exc in adx_conflicts:
+        summary.add_legacy(exc.object, exc.message)
+    summary.ignored += len(adx_conflicts)
+    return summary
+
+
+def _inside_group(element) -> bool:
+    parent = element.getparent()
+    while parent is not None:
+        if _local(parent) == "group":
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _failed(groups_done: int, exc: AdxError | None) -> ImportSummary:
+    summary = ImportSummary(status="ERROR", description=f"Data set import failed within group number: {groups_done}",
+                            data_set_complete=None)  # fmt: skip
+    if exc is not None:
+        summary.add_legacy(exc.object, exc.message)
+    return summary

@@ -1,0 +1,234 @@
+"""``GET /api/dataValueSets`` in JSON and ADX (CONTRACT.md §3.4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lxml import etree
+
+from . import periods
+from .responses import web_message
+from .schema import DEFAULT_CATEGORY_COMBO, UID_RE
+from .store import Store, StoredValue, User, normalize_scheme, property_value
+
+ADX_NS = "urn:ihe:qrph:adx:2015"
+
+
+class ReadError(Exception):
+    def __init__(self, code: str | None, message: str, http: int = 409):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http = http
+
+    def body(self) -> dict:
+        return web_message(self.http, "ERROR", self.message, errorCode=self.code)
+
+
+def _fmt(stamp: dt.datetime) -> str:
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+def _uid_or_code(store: Store, plural: str, ident: str) -> dict | None:
+    """UID tried first when it looks like one, then code; unknown ones are dropped (§6.21)."""
+    if UID_RE.match(ident):
+        found = store.get(plural, ident)
+        if found:
+            return found
+    return store.lookup(plural, "CODE", ident)
+
+
+def _split(params: dict[str, list[str]], name: str) -> list[str]:
+    return [p.strip() for v in params.get(name, []) for p in v.split(",") if p.strip()]
+
+
+def _can_data_read(user: User, obj: dict) -> bool:
+    if user.superuser:
+        return True
+    public = (obj.get("sharing") or {}).get("public") or obj.get("publicAccess") or "--------"
+    access = (((obj.get("sharing") or {}).get("users") or {}).get(user.uid) or {}).get("access", "")
+    return (len(public) > 2 and public[2] == "r") or (len(access) > 2 and access[2] == "r")
+
+
+def select(
+    store: Store, user: User, params: dict[str, list[str]]
+) -> tuple[list[dict], list[StoredValue]]:
+    """Validate the query like ``DataValueSetService.validate`` and return (data sets, matching values)."""
+    data_sets = [
+        d for d in (_uid_or_code(store, "dataSets", i) for i in _split(params, "dataSet")) if d
+    ]
+    data_elements = [
+        d
+        for d in (_uid_or_code(store, "dataElements", i) for i in _split(params, "dataElement"))
+        if d
+    ]
+    if not data_sets and not data_elements:
+        raise ReadError(
+            "E2001", "At least one data element, data set or data element group must be specified"
+        )
+    period_ids = _split(params, "period")
+    start = params.get("startDate", [None])[0]
+    end = params.get("endDate", [None])[0]
+    if (
+        not period_ids
+        and not (start and end)
+        and not params.get("lastUpdated")
+        and not params.get("lastUpdatedDuration")
+    ):
+        raise ReadError("E2002", "At least one period, start/end dates, last updated or last updated duration must "
+                                 "be specified")  # fmt: skip
+    if period_ids and (start or end):
+        raise ReadError("E2003", "Both periods and start/end date cannot be specified")
+    start_date = dt.date.fromisoformat(start) if start else None
+    end_date = dt.date.fromisoformat(end) if end else None
+    if start_date and end_date and start_date > end_date:
+        raise ReadError("E2004", "Start date must be before end date")
+    org_units = [
+        o
+        for o in (_uid_or_code(store, "organisationUnits", i) for i in _split(params, "orgUnit"))
+        if o
+    ]
+    if not org_units:
+        raise ReadError(
+            "E2006", "At least one organisation unit or organisation unit group must be specified"
+        )
+    for ds in data_sets:
+        if not _can_data_read(user, ds):
+            raise ReadError("E2010", f"User is not allowed to read data for data set: `{ds['id']}`")
+    for ou in org_units:
+        if not store.in_hierarchy(user, ou["id"]):
+            raise ReadError("E2012", f"User is not allowed to view org unit: `{ou['id']}`")
+    children = params.get("children", ["false"])[0].lower() == "true"
+    ou_ids: set[str] = set()
+    for ou in org_units:
+        ou_ids |= store.descendants(ou["id"]) if children else {ou["id"]}
+    de_ids = {d["id"] for d in data_elements}
+    for ds in data_sets:
+        de_ids |= {e["dataElement"]["id"] for e in ds.get("dataSetElements", [])}
+    aoc_filter = {a for a in _split(params, "attributeOptionCombo")}
+    include_deleted = params.get("includeDeleted", ["false"])[0].lower() == "true"
+    wanted_periods = {p.iso for p in (periods.parse_iso(i) for i in period_ids) if p}
+    rows = []
+    for value in store.iter_values(include_deleted):
+        if value.data_element not in de_ids or value.org_unit not in ou_ids:
+            continue
+        if aoc_filter and value.attribute_option_combo not in aoc_filter:
+            continue
+        if period_ids:
+            if value.period not in wanted_periods:
+                continue
+        elif start_date and end_date:
+            p = periods.parse_iso(value.period)
+            if p is None or p.start < start_date or p.last_day > end_date:
+                continue
+        rows.append(value)
+    rows.sort(
+        key=lambda v: (
+            v.period,
+            v.org_unit,
+            v.data_element,
+            v.category_option_combo,
+            v.attribute_option_combo,
+        )
+    )
+    return data_sets, rows
+
+
+def _out_schemes(params: dict[str, list[str]], default: str) -> dict[str, str]:
+    base = normalize_scheme(params["idScheme"][0]) if params.get("idScheme") else default
+    names = ("dataElementIdScheme", "orgUnitIdScheme", "categoryOptionComboIdScheme", "attributeOptionComboIdScheme",
+             "dataSetIdScheme", "categoryIdScheme", "categoryOptionIdScheme")  # fmt: skip
+    return {n: normalize_scheme(params[n][0]) if params.get(n) else base for n in names}
+
+
+def as_json(store: Store, user: User, params: dict[str, list[str]]) -> dict:
+    _, rows = select(store, user, params)
+    schemes = _out_schemes(params, "UID")
+    coc_scheme = schemes["categoryOptionComboIdScheme"]
+    aoc_scheme = (
+        schemes["attributeOptionComboIdScheme"]
+        if params.get("attributeOptionComboIdScheme")
+        else coc_scheme
+    )
+
+    def ident(plural: str, uid: str, scheme: str) -> str | None:
+        obj = store.get(plural, uid)
+        return property_value(obj, scheme) if obj else uid
+
+    out = []
+    for v in rows:
+        item = {
+            "dataElement": ident("dataElements", v.data_element, schemes["dataElementIdScheme"]),
+            "period": v.period,
+            "orgUnit": ident("organisationUnits", v.org_unit, schemes["orgUnitIdScheme"]),
+            "categoryOptionCombo": ident("categoryOptionCombos", v.category_option_combo, coc_scheme),
+            "attributeOptionCombo": ident("categoryOptionCombos", v.attribute_option_combo, aoc_scheme),
+            "value": v.value, "storedBy": v.stored_by, "created": _fmt(v.created),
+            "lastUpdated": _fmt(v.last_updated), "comment": v.comment, "followup": v.followup,
+        }  # fmt: skip
+        if v.deleted:
+            item["deleted"] = True
+        out.append({k: x for k, x in item.items() if x is not None})
+    return {"dataValues": out}
+
+
+def _explode(store: Store, coc_uid: str, schemes: dict[str, str]) -> dict[str, str]:
+    """COC → {category id: option id} (``AdxDataSetMetadata``); default combo → nothing."""
+    coc = store.get("categoryOptionCombos", coc_uid) or {}
+    combo = store.get("categoryCombos", (coc.get("categoryCombo") or {}).get("id")) or {}
+    if combo.get("id") in (None, DEFAULT_CATEGORY_COMBO):
+        return {}
+    option_ids = {r["id"] for r in coc.get("categoryOptions", [])}
+    out: dict[str, str] = {}
+    for ref in combo.get("categories", []):
+        category = store.get("categories", ref["id"]) or {}
+        option_uid = next(
+            (r["id"] for r in category.get("categoryOptions", []) if r["id"] in option_ids), None
+        )
+        option = store.get("categoryOptions", option_uid) or {}
+        option_id = property_value(option, schemes["categoryOptionIdScheme"])
+        if option_id is None:
+            scheme = schemes["categoryOptionIdScheme"].split(":")[0]
+            raise ReadError(None, f"CategoryOption {scheme} for {option.get('name')} is missing")
+        out[property_value(category, schemes["categoryIdScheme"]) or category.get("id")] = option_id
+    return out
+
+
+def as_adx(store: Store, user: User, params: dict[str, list[str]]) -> bytes:
+    """DHIS2's ADX export: no ``exported``, one group per (data set, AOC, org unit, period)."""
+    data_sets, rows = select(store, user, params)
+    schemes = _out_schemes(params, "CODE")
+    root = etree.Element(f"{{{ADX_NS}}}adx", nsmap={None: ADX_NS})
+    for ds in data_sets:
+        ds_elements = {e["dataElement"]["id"] for e in ds.get("dataSetElements", [])}
+        groups: dict[tuple[str, str, str], list[StoredValue]] = {}
+        for v in rows:
+            if v.data_element in ds_elements:
+                groups.setdefault((v.attribute_option_combo, v.org_unit, v.period), []).append(v)
+        for (aoc, ou, period_id), values in sorted(groups.items()):
+            group = etree.SubElement(root, f"{{{ADX_NS}}}group")
+            group.set("dataSet", property_value(ds, schemes["dataSetIdScheme"]) or ds["id"])
+            group.set("period", periods.parse_iso(period_id).adx())  # type: ignore[union-attr]
+            ou_obj = store.get("organisationUnits", ou) or {"id": ou}
+            group.set("orgUnit", property_value(ou_obj, schemes["orgUnitIdScheme"]) or ou)
+            for key, value in _explode(store, aoc, schemes).items():
+                group.set(key, value)
+            for v in values:
+                de = store.get("dataElements", v.data_element) or {
+                    "id": v.data_element,
+                    "valueType": "TEXT",
+                }
+                element = etree.SubElement(group, f"{{{ADX_NS}}}dataValue")
+                element.set(
+                    "dataElement", property_value(de, schemes["dataElementIdScheme"]) or de["id"]
+                )
+                for key, value in _explode(store, v.category_option_combo, schemes).items():
+                    element.set(key, value)
+                from .valuetypes import is_numeric
+
+                if is_numeric(de["valueType"]):
+                    element.set("value", v.value or "")
+                else:
+                    element.set("value", "0")
+                    etree.SubElement(element, f"{{{ADX_NS}}}annotation").text = v.value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
