@@ -55,6 +55,9 @@ class DHIS2Resource(dg.ConfigurableResource):
     conflict_tolerance: int = Field(
         default=0, description="conflicts accepted before the push counts as failed"
     )
+    http_attempts: int = Field(
+        default=5, description="tries per HTTP request on transient errors (DHIS2_HTTP_ATTEMPTS)"
+    )
 
     @property
     def configured(self) -> bool:
@@ -67,13 +70,17 @@ class DHIS2Resource(dg.ConfigurableResource):
     def client(self) -> Any:
         """An ``adx.client.DHIS2Client``; raises when DHIS2 is not configured."""
         from adx.client import DHIS2Client
+        from adx.http import RetryPolicy
 
         if not self.url:
             raise dg.Failure("DHIS2 is not configured: set DHIS2_URL", allow_retries=False)
+        retries = RetryPolicy(attempts=max(1, self.http_attempts))
         if self.token:
-            return DHIS2Client(self.url, token=self.token)
+            return DHIS2Client(self.url, token=self.token, retries=retries)
         if self.username and self.password:
-            return DHIS2Client(self.url, username=self.username, password=self.password)
+            return DHIS2Client(
+                self.url, username=self.username, password=self.password, retries=retries
+            )
         raise dg.Failure(
             f"no DHIS2 credentials for {self.redacted_url}: set DHIS2_TOKEN, or DHIS2_USERNAME "
             "and DHIS2_PASSWORD",
@@ -131,9 +138,12 @@ def dhis2_from_env(
     def secret(name: str) -> Any:
         return dg.EnvVar(name) if env.get(name) else None
 
-    tolerance = env.get("DHIS2_CONFLICT_TOLERANCE", "").strip() or "0"
-    if not tolerance.isdigit():
-        raise ValueError(f"DHIS2_CONFLICT_TOLERANCE={tolerance!r} is not a non-negative integer")
+    def count(name: str, default: str) -> int:
+        raw = env.get(name, "").strip() or default
+        if not raw.isdigit():
+            raise ValueError(f"{name}={raw!r} is not a non-negative integer")
+        return int(raw)
+
     return DHIS2Resource(
         url=secret("DHIS2_URL"),
         token=secret("DHIS2_TOKEN"),
@@ -141,5 +151,6 @@ def dhis2_from_env(
         password=secret("DHIS2_PASSWORD"),
         dry_run=_flag(env, "DHIS2_DRY_RUN") if dry_run is None else dry_run,
         async_import=_flag(env, "DHIS2_ASYNC") if async_import is None else async_import,
-        conflict_tolerance=int(tolerance),
+        conflict_tolerance=count("DHIS2_CONFLICT_TOLERANCE", "0"),
+        http_attempts=count("DHIS2_HTTP_ATTEMPTS", "5"),
     )

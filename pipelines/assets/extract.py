@@ -50,7 +50,7 @@ def build_fact_asset(
         query_s = time.perf_counter() - started
         paths = write_by_period(frame, periods, lambda pid: fact_path(output.root, fact, pid))
         context.log.info(
-            f"{fact}: {len(frame):,} fact rows for {periods[0].id}..{periods[-1].id} "
+            f"{len(frame):,} {fact} fact rows for {periods[0].id}..{periods[-1].id} "
             f"from {database.redacted_url} in {query_s:.2f}s"
         )
         return dg.MaterializeResult(
