@@ -66,7 +66,7 @@ def test_demo_end_to_end(tmp_path, shared, capsys):
                  AND date(COALESCE(DateTo, DateFrom)) < '2025-01-01'"""
         ).fetchone()
     assert total > 0
-    assert f"claims (202401..202412)" in out
+    assert "claims (202401..202412)" in out
     line = next(x for x in out.splitlines() if "claim rejection rate %" in x)
     assert line.split()[-1] == f"{100 * rejected / total:.1f}"
     assert f"{total:,}" in next(x for x in out.splitlines() if "claims (202401..202412)" in x)
