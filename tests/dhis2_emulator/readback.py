@@ -10,6 +10,7 @@ from . import periods
 from .responses import web_message
 from .schema import DEFAULT_CATEGORY_COMBO, UID_RE
 from .store import Store, StoredValue, User, normalize_scheme, property_value
+from .valuetypes import is_numeric
 
 ADX_NS = "urn:ihe:qrph:adx:2015"
 
@@ -201,9 +202,11 @@ def as_adx(store: Store, user: User, params: dict[str, list[str]]) -> bytes:
     root = etree.Element(f"{{{ADX_NS}}}adx", nsmap={None: ADX_NS})
     for ds in data_sets:
         ds_elements = {e["dataElement"]["id"] for e in ds.get("dataSetElements", [])}
+        # Groups are made per AOC of the data set's attribute combo (``getAttribuetOptionCombos``).
+        ds_aocs = {c["id"] for c in store.option_combos((ds.get("categoryCombo") or {}).get("id"))}
         groups: dict[tuple[str, str, str], list[StoredValue]] = {}
         for v in rows:
-            if v.data_element in ds_elements:
+            if v.data_element in ds_elements and v.attribute_option_combo in ds_aocs:
                 groups.setdefault((v.attribute_option_combo, v.org_unit, v.period), []).append(v)
         for (aoc, ou, period_id), values in sorted(groups.items()):
             group = etree.SubElement(root, f"{{{ADX_NS}}}group")
@@ -224,8 +227,6 @@ def as_adx(store: Store, user: User, params: dict[str, list[str]]) -> bytes:
                 )
                 for key, value in _explode(store, v.category_option_combo, schemes).items():
                     element.set(key, value)
-                from .valuetypes import is_numeric
-
                 if is_numeric(de["valueType"]):
                     element.set("value", v.value or "")
                 else:

@@ -67,7 +67,10 @@ class Dhis2Emulator:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="dhis2-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="dhis2-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self
