@@ -82,14 +82,17 @@ def dates(days: np.ndarray, null: np.ndarray | None = None) -> np.ndarray:
 
 def stamps(
     days: np.ndarray, rng: np.random.Generator, null: np.ndarray | None = None
-) -> pd.api.extensions.ExtensionArray:
-    """Timestamps (UTC) on the given days at a random office-hours time, for ValidityFrom/To."""
+) -> np.ndarray:
+    """Timestamps on the given days at a random office-hours time, for ValidityFrom/To.
+
+    Naive ``datetime64[s]`` meaning UTC (bulk_insert localises them): numpy arithmetic stays fast.
+    """
     days = np.asarray(days, dtype=np.int64)
     secs = days * 86400 + rng.integers(7 * 3600, 18 * 3600, size=days.size)
     values = secs.astype("datetime64[s]")
     if null is not None:
         values = np.where(null, np.datetime64("NaT"), values)
-    return pd.to_datetime(values).tz_localize("UTC").array
+    return values
 
 
 def add_months(day_numbers: np.ndarray, months: int | np.ndarray) -> np.ndarray:
@@ -120,3 +123,10 @@ def nullable_bool(values: np.ndarray, null: np.ndarray) -> pd.arrays.BooleanArra
 
 def nullable_float(values: np.ndarray, null: np.ndarray) -> np.ndarray:
     return np.where(null, np.nan, np.round(np.asarray(values, dtype=np.float64), 2))
+
+
+def blank(frame: pd.DataFrame, *columns: str) -> None:
+    """Set columns to NULL keeping their dtype (assigning None would make slow object columns)."""
+    keep = np.zeros(len(frame), dtype=bool)
+    for c in columns:
+        frame[c] = frame[c].where(keep)

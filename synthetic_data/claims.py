@@ -8,6 +8,7 @@ import pandas as pd
 
 from synthetic_data._util import (
     add_months,
+    blank,
     codes,
     dates,
     nullable_float,
@@ -326,7 +327,8 @@ def _claim_mess(ctx, rng, claims: pd.DataFrame, frames: dict, submit_day, checke
     new_ids = ctx.ids("tblClaim", len(old))
     old["ClaimID"] = new_ids
     old["ClaimUUID"] = uuids(rng, len(old)).to_numpy()
-    for col in (
+    blank(
+        old,
         "ClaimCategory",
         "Approved",
         "Valuated",
@@ -335,8 +337,7 @@ def _claim_mess(ctx, rng, claims: pd.DataFrame, frames: dict, submit_day, checke
         "SubmitStamp",
         "ProcessStamp",
         "Remunerated",
-    ):
-        old[col] = None
+    )
     old["ClaimStatus"] = 2
     old["RejectionReason"] = 0
     old["ValidityTo"] = stamps(submit_day[hist], rng)
@@ -350,7 +351,8 @@ def _claim_mess(ctx, rng, claims: pd.DataFrame, frames: dict, submit_day, checke
         copy[id_col] = ctx.ids(table, len(copy))
         copy["ClaimID"] = mapping.loc[copy["ClaimID"].to_numpy()].to_numpy()
         copy["LegacyID"] = nullable_int(frame[id_col].to_numpy()[sel], np.zeros(len(copy), bool))
-        for col in (
+        blank(
+            copy,
             "QtyApproved",
             "PriceApproved",
             "PriceValuated",
@@ -358,8 +360,7 @@ def _claim_mess(ctx, rng, claims: pd.DataFrame, frames: dict, submit_day, checke
             "DeductableAmount",
             "PolicyID",
             "ProdID",
-        ):
-            copy[col] = None
+        )
         status_col = "ClaimServiceStatus" if "ClaimServiceStatus" in copy else "ClaimItemStatus"
         copy[status_col] = 1
         copy["RejectionReason"] = 0

@@ -12,7 +12,16 @@ import numpy as np
 import pandas as pd
 
 from synthetic_data import catalogue as cat
-from synthetic_data._util import codes, dates, nullable_bool, nullable_int, pick, stamps, uuids
+from synthetic_data._util import (
+    blank,
+    codes,
+    dates,
+    nullable_bool,
+    nullable_int,
+    pick,
+    stamps,
+    uuids,
+)
 from synthetic_data.context import AUDIT_USER, Context
 from synthetic_data.reference import Reference
 
@@ -303,7 +312,7 @@ def _mess(ctx: Context, rng, insurees: pd.DataFrame, families: pd.DataFrame, is_
     old["Gender"] = old["Gender"].where(
         rng.random(len(old)) < 0.7, None
     )  # old versions lacked the sex
-    old["Phone"] = None
+    blank(old, "Phone")
     fdel = rng.random(n_fam) < RATE_FAMILY_DELETED
     fvt = families["ValidityTo"].copy()
     fvt[fdel] = families["ValidityFrom"][fdel] + pd.to_timedelta(
@@ -320,7 +329,7 @@ def _mess(ctx: Context, rng, insurees: pd.DataFrame, families: pd.DataFrame, is_
     fold["ValidityFrom"] = fold["ValidityFrom"] - pd.to_timedelta(
         rng.integers(20, 400, len(fold)), unit="D"
     )
-    fold["Poverty"] = None
+    blank(fold, "Poverty")
     return (
         pd.concat([insurees, old], ignore_index=True),
         pd.concat([families, fold], ignore_index=True),

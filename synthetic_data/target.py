@@ -100,3 +100,35 @@ def advance_sequences(conn: sa.Connection) -> None:
             ),
             {"s": seq},
         )
+
+
+def suspend_foreign_keys(conn: sa.Connection) -> list[tuple[str, str, str]]:
+    """PostgreSQL: drop the FKs declared on the generated tables, inside the load transaction.
+
+    A deferred FK queues one trigger event per inserted row and checks them one by one at commit,
+    which dominates a multi-million-row load. Re-adding the constraint (``restore_foreign_keys``)
+    validates all rows in one set-based query instead. Both happen in the same transaction, so the
+    schema is never seen without its constraints and a violation still aborts everything.
+    Returns (table, constraint name, definition) for restore.
+    """
+    if conn.dialect.name != "postgresql":
+        return []
+    rows = conn.execute(
+        sa.text(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+            "WHERE c.contype = 'f' AND n.nspname = current_schema() AND r.relname = ANY(:names) "
+            "ORDER BY r.relname, c.conname"
+        ),
+        {"names": list(GENERATED_TABLES)},
+    ).all()
+    quote = conn.dialect.identifier_preparer.quote
+    for table, name, _ in rows:
+        conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+    return [tuple(r) for r in rows]
+
+
+def restore_foreign_keys(conn: sa.Connection, saved: list[tuple[str, str, str]]) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    for table, name, definition in saved:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")

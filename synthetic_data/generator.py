@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -19,11 +22,17 @@ from synthetic_data.options import GenerationError, GenerationOptions, Generatio
 from synthetic_data.people import build_people, family_sizes
 from synthetic_data.policies import build_policies
 from synthetic_data.reference import build_reference
-from synthetic_data.target import advance_sequences, prepare
+from synthetic_data.target import (
+    advance_sequences,
+    prepare,
+    restore_foreign_keys,
+    suspend_foreign_keys,
+)
 
 CHUNK_FAMILIES = (
     20_000  # ~90,000 insurees and ~350,000 claims per chunk: bounds memory at any scale
 )
+QUEUE_BATCHES = 4  # frames waiting to be loaded (memory bound)
 Progress = Callable[[str, int], None]
 
 
@@ -51,8 +60,12 @@ def generate(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
-            _write_all(ctx, conn, per_table)
+            saved = suspend_foreign_keys(conn)
+            _load(ctx, conn, per_table)
+            t1 = time.perf_counter()
+            restore_foreign_keys(conn, saved)
             advance_sequences(conn)
+            per_table["(foreign keys)"] = time.perf_counter() - t1
     except sa.exc.OperationalError as exc:
         raise GenerationError(
             f"cannot write to the database: {str(exc.orig).strip().splitlines()[0]}"
@@ -78,32 +91,70 @@ def generate(
     )
 
 
-def _write_all(ctx: Context, conn: sa.Connection, per_table: dict[str, float]) -> None:
-    def write(name: str, frame: pd.DataFrame) -> None:
-        t1 = time.perf_counter()
-        n = bulk_insert(conn, t.metadata.tables[name], frame)
-        per_table[name] = per_table.get(name, 0.0) + time.perf_counter() - t1
-        ctx.count(name, n)
+def _load(ctx: Context, conn: sa.Connection, per_table: dict[str, float]) -> None:
+    """Generate in a worker thread while this thread loads: numpy/pyarrow and the database's COPY
+    release the GIL, so on two cores generation and loading overlap. The queue bounds memory."""
+    batches: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
+    failure: list[BaseException] = []
+    stop = threading.Event()
 
+    def produce() -> None:
+        try:
+            for item in _batches(ctx):
+                while not stop.is_set():
+                    try:
+                        batches.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # re-raised in the loading thread
+            failure.append(exc)
+        finally:
+            batches.put(None)
+
+    worker = threading.Thread(target=produce, name="synthetic-data-generator", daemon=True)
+    worker.start()
+    try:
+        while (item := batches.get()) is not None:
+            name, frame = item
+            t1 = time.perf_counter()
+            n = bulk_insert(conn, t.metadata.tables[name], frame)
+            per_table[name] = per_table.get(name, 0.0) + time.perf_counter() - t1
+            ctx.count(name, n)
+    finally:
+        stop.set()
+        while worker.is_alive():  # drain so the producer can finish
+            with contextlib.suppress(queue.Empty):
+                batches.get(timeout=0.1)
+        worker.join()
+    if failure:
+        raise failure[0]
+
+
+def _batches(ctx: Context) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(table, frame) in load order; ids and RNG streams are fixed by chunk number, so the contents
+    never depend on timing."""
     ref = build_reference(ctx)
-    for name, frame in ref.frames.items():
-        write(name, frame)
+    yield from ref.frames.items()
     sizes = family_sizes(rng_for(ctx.seed, 2), ctx.options.n_insurees)
     for chunk, lo in enumerate(range(0, len(sizes), CHUNK_FAMILIES)):
         people = build_people(
             ctx, ref, rng_for(ctx.seed, 10, chunk), sizes[lo : lo + CHUNK_FAMILIES]
         )
-        write("tblFamilies", people.families)
-        write("tblInsuree", people.insurees)
+        yield "tblFamilies", people.families
+        yield "tblInsuree", people.insurees
         policies, insuree_policy, premiums, cover = build_policies(
             ctx, ref, rng_for(ctx.seed, 11, chunk), people
         )
-        write("tblPolicy", policies)
-        write("tblInsureePolicy", insuree_policy)
-        write("tblPremium", premiums)
+        yield "tblPolicy", policies
+        yield "tblInsureePolicy", insuree_policy
+        yield "tblPremium", premiums
+        del policies, insuree_policy, premiums
         claims, items, services = build_claims(
             ctx, ref, rng_for(ctx.seed, 12, chunk), people, cover
         )
-        write("tblClaim", claims)
-        write("tblClaimItems", items)
-        write("tblClaimServices", services)
+        yield "tblClaim", claims
+        yield "tblClaimItems", items
+        yield "tblClaimServices", services
