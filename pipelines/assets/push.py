@@ -7,7 +7,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from adx.model import frame_to_values
-from adx.sync import Scope, remove_stale
+from adx.sync import Scope, SyncResult, remove_stale
 from pipelines import checks
 from pipelines.assets import DatasetSpec
 from pipelines.partitions import context_periods
@@ -73,12 +73,17 @@ def build_push_asset(
                 raise dg.Failure(
                     f"DHIS2 rejected the import: {result.summary()}", allow_retries=False
                 )
-            sync = remove_stale(
-                client,
-                values,
-                Scope.of(data_set, _scope_org_units(root, spec), [p.id for p in periods]),
-                dry_run=dhis2.dry_run,
-            )
+            if result.ok(dhis2.conflict_tolerance):
+                sync = remove_stale(
+                    client,
+                    values,
+                    Scope.of(data_set, _scope_org_units(root, spec), [p.id for p in periods]),
+                    dry_run=dhis2.dry_run,
+                )
+            else:
+                # A push with too many conflicts must not delete anything.
+                sync = SyncResult((), None, dhis2.dry_run)
+                context.log.warning(f"{spec.code}: stale-value removal skipped (push not clean)")
             context.log.info(f"{spec.code}: {sync.summary()}")
         push_s = time.perf_counter() - started
         counts = result.counts

@@ -93,8 +93,10 @@ def run_datasets(
 
 
 def raise_on_failure(outcomes) -> None:
-    if not all(o.success for o in outcomes):
-        raise CommandError(failure_message([o for o in outcomes if not o.success]))
+    """A failed step or any failed check (the post-push conflicts check is not blocking) fails."""
+    bad = [o for o in outcomes if not o.success or o.failed_checks()]
+    if bad:
+        raise CommandError(failure_message(bad))
 
 
 def exported_files(outcomes) -> list[str]:

@@ -1,0 +1,179 @@
+"""Pushing to the DHIS2 emulator: import summary as metadata, stale values, conflicts, pre-flight."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+from sqlalchemy import text
+
+from adx.metadata import OrgUnit, build_bundle
+from aggregations import build_catalogue, extract_org_units, load_config, product_codes
+from openimis_db.engine import make_engine
+from pipelines.automation import MONTHLY_JOB
+from pipelines.cli import main
+from pipelines.definitions import build_definitions
+from pipelines.resources import DHIS2Resource
+from pipelines.settings import Settings
+
+CLAIMS_KEYS = [dg.AssetKey(k) for k in ("claims", "claims_dataset", "claims_export", "claims_push")]
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_config(monkeypatch):
+    for name in ("OPENIMIS_DB_URL", "DHIS2_URL", "DHIS2_TOKEN", "DHIS2_USERNAME", "DHIS2_PASSWORD",
+                 "OPENIMIS_DHIS2_CONFIG", "DAGSTER_HOME", "DHIS2_CONFLICT_TOLERANCE"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+
+
+def load_dhis2_metadata(emulator, db_url: str, *, drop: str | None = None) -> list[OrgUnit]:
+    """Our catalogue + every org unit of the database (except ``drop``) into the emulator."""
+    engine = make_engine(db_url)
+    try:
+        config = load_config(None)
+        catalogue = build_catalogue(config, product_codes(engine))
+        codes = sorted(set(extract_org_units(engine, config)["org_unit"].dropna()) - {drop})
+    finally:
+        engine.dispose()
+    units = [OrgUnit(c, f"Org unit {c}") for c in codes]
+    emulator.load_metadata(build_bundle(catalogue, org_units=units))
+    return units
+
+
+def _push(defs, month: str):
+    with dg.DagsterInstance.ephemeral() as instance:
+        return defs.resolve_job_def(MONTHLY_JOB).execute_in_process(
+            instance=instance,
+            partition_key=month,
+            asset_selection=CLAIMS_KEYS,
+            raise_on_error=False,
+        )
+
+
+def _json_values(path) -> list[dict]:
+    return json.loads(path.read_text())["dataValues"]
+
+
+def test_push_records_summary_and_removes_stale_values(
+    generated_pg_url, dhis2_emulator, tmp_path, monkeypatch
+):
+    units = {u.code: u.id for u in load_dhis2_metadata(dhis2_emulator, generated_pg_url)}
+    monkeypatch.setenv("OPENIMIS_DB_URL", generated_pg_url)
+    dhis2 = DHIS2Resource(
+        url=dhis2_emulator.url, token=dhis2_emulator.admin_token, async_import=True
+    )
+    defs = build_definitions(Settings(start="202301", out_dir=str(tmp_path), retries=0), dhis2)
+
+    result = _push(defs, "202402")
+    assert result.success
+    sent = _json_values(tmp_path / "OI_CLAIMS_202402.json")
+    (mat,) = result.asset_materializations_for_node("claims_push")
+    meta = {k: v.value for k, v in mat.metadata.items()}
+    assert (meta["status"], meta["imported"], meta["conflicts"]) == ("SUCCESS", len(sent), 0)
+    assert meta["stale_values_removed"] == 0 and "imported" in meta["summary"]
+    stored = [v for v in dhis2_emulator.data_values() if v["period"] == "202402"]
+    assert len(stored) == len(sent)
+    (check,) = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "conflicts_within_tolerance"
+    ]
+    assert check.passed
+
+    # Correction in openIMIS: every claim of one facility turns out to be void. Its values
+    # vanish from the output and must not stay behind in DHIS2.
+    facility = sent[0]["orgUnit"]
+    vanished = [v for v in sent if v["orgUnit"] == facility]
+    engine = make_engine(generated_pg_url)
+    with engine.begin() as conn:
+        n = conn.execute(
+            text(
+                'UPDATE "tblClaim" SET "ValidityTo" = now() WHERE "ValidityTo" IS NULL AND "HFID" IN '
+                '(SELECT "HfID" FROM "tblHF" WHERE "HFCode" = :code)'
+            ),  # fmt: skip
+            {"code": facility},
+        ).rowcount
+    engine.dispose()
+    assert n > 0
+    result = _push(defs, "202402")
+    assert result.success
+    (mat,) = result.asset_materializations_for_node("claims_push")
+    assert mat.metadata["stale_values_removed"].value == len(vanished)
+    stored = [v for v in dhis2_emulator.data_values() if v["period"] == "202402"]
+    assert not [v for v in stored if v["orgUnit"] == units[facility]]
+    assert len(stored) == len(sent) - len(vanished)
+
+
+def test_cli_push_conflicts_beyond_tolerance_exit_1(
+    small_sqlite_url, dhis2_emulator, tmp_path, monkeypatch, capsys
+):
+    units = load_dhis2_metadata(dhis2_emulator, small_sqlite_url)
+    # A user who may write to one org unit only: DHIS2 answers E7617 conflicts for the others,
+    # which the pre-flight (metadata only) cannot foresee.
+    dhis2_emulator.add_user("clerk", "Clerk123!", ("F_DATAVALUE_ADD",), org_units=[units[0].id])
+    monkeypatch.setenv("DHIS2_URL", dhis2_emulator.url)
+    monkeypatch.setenv("DHIS2_TOKEN", dhis2_emulator.create_token("clerk"))
+    argv = ["push", "--db", small_sqlite_url, "--period", "202402", "--out", str(tmp_path),
+            "--dataset", "OI_CLAIMS"]  # fmt: skip
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "E7617" in captured.out and "conflict" in captured.out
+    line = captured.err.strip().splitlines()[-1]
+    assert line.startswith(
+        "openimis-dhis2 push: error: check conflicts_within_tolerance on claims_push failed"
+    )
+
+    monkeypatch.setenv("DHIS2_CONFLICT_TOLERANCE", "1000000")
+    monkeypatch.setenv("DHIS2_TOKEN", dhis2_emulator.admin_token)
+    assert main([*argv, "--async"]) == 0
+    assert "SUCCESS" in capsys.readouterr().out
+
+
+def test_cli_validate_lists_every_problem(
+    small_sqlite_url, dhis2_emulator, tmp_path, monkeypatch, capsys
+):
+    engine = make_engine(small_sqlite_url)
+    facilities = sorted(
+        set(
+            extract_org_units(engine, load_config(None))
+            .query("side == 'facility'")["org_unit"]
+            .dropna()
+        )
+    )
+    engine.dispose()
+    load_dhis2_metadata(dhis2_emulator, small_sqlite_url, drop=facilities[0])
+    monkeypatch.setenv("DHIS2_URL", dhis2_emulator.url)
+    monkeypatch.setenv("DHIS2_USERNAME", "admin")
+    monkeypatch.setenv("DHIS2_PASSWORD", "district")
+    argv = ["validate", "--db", small_sqlite_url, "--period", "202402", "--out", str(tmp_path),
+            "--dataset", "OI_CLAIMS"]  # fmt: skip
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    problems = [x for x in captured.out.splitlines() if x.startswith("claims_export: ")]
+    sent = _json_values(tmp_path / "OI_CLAIMS_202402.json")
+    missing = [v for v in sent if v["orgUnit"] == facilities[0]]
+    assert missing, "the dropped facility has values in 202402"
+    assert all(facilities[0] in p for p in problems)
+    assert len(problems) >= 1
+    assert captured.err.strip().splitlines()[-1].endswith("problem(s) found (listed above)")
+    # No push happened: the emulator holds nothing.
+    assert dhis2_emulator.data_values() == []
+
+
+def test_cli_metadata_writes_and_pushes(dhis2_emulator, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "bundle.json"
+    assert main(["metadata", "--out", str(out)]) == 0
+    bundle = json.loads(out.read_text())
+    assert sorted(d["code"] for d in bundle["dataSets"]) == [
+        "OI_CLAIMS",
+        "OI_ENROLMENT",
+        "OI_POPULATION",
+    ]
+    monkeypatch.setenv("DHIS2_URL", dhis2_emulator.url)
+    monkeypatch.setenv("DHIS2_TOKEN", dhis2_emulator.admin_token)
+    assert main(["metadata", "--push"]) == 0
+    assert "metadata import OK" in capsys.readouterr().out
+    assert sorted(d["code"] for d in dhis2_emulator.store.objects["dataSets"].values()) == [
+        "OI_CLAIMS", "OI_ENROLMENT", "OI_POPULATION"
+    ]  # fmt: skip
