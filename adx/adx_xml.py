@@ -15,13 +15,12 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
 
 from lxml import etree
 
-from adx.model import DataSetDefinition, DataValue, is_xml_name
+from adx.model import DataElement, DataSetDefinition, DataValue, is_xml_name
 from adx.periods import PeriodError, from_adx, to_adx
 from adx.values import XS_DECIMAL, is_numeric_type
 
@@ -97,14 +96,18 @@ def _check_names(
             )
 
 
-def _attr(name: str, value: str, where: str) -> bytes:
+def _attr(name: str, value: str, where: str) -> str:
     """``name="value"`` escaped by lxml (refuses characters XML cannot carry)."""
     try:
-        return etree.tostring(etree.Element("x", {name: value}))[3:-2]
+        return etree.tostring(etree.Element("x", {name: value}), encoding="unicode")[3:-2]
     except ValueError as exc:
         raise AdxWriteError(
             f"{where}: attribute {name}={value!r} cannot be written in XML: {exc}"
         ) from None
+
+
+_FLUSH_PARTS = 8192  # parts per write to ``out``: bounded memory, few write calls
+_VALUE_CACHE = 4096  # distinct checked values remembered (small counts repeat a lot)
 
 
 def write_adx(
@@ -122,76 +125,101 @@ def write_adx(
     value whose data element is not in its data set is refused. Without it every value must be
     an ``xs:decimal``. Raises AdxWriteError naming the offending value.
     """
-    templates: dict[tuple, tuple[bytes, bool]] = {}
+    # (data set, data element) -> {category options -> (start-tag prefix, numeric)}
+    templates: dict[tuple[str, str], dict[tuple, tuple[str, bool]]] = {}
+    checked: dict[str, str] = {}  # value -> 'value"/>' tail, for values known to be decimals
     periods: dict[str, str] = {}
+    decimal = XS_DECIMAL.fullmatch
+    parts: list[str] = []
     count = 0
     with etree.xmlfile(out, encoding="utf-8", buffered=False) as xf:
         xf.write_declaration()
         with xf.element("adx", {"xmlns": NAMESPACE, "exported": _exported_text(exported)}):
-            for key, group in groupby(values, key=group_key):
-                data_set, org_unit, period, attribute_options = key
-                where = f"group dataSet={data_set!r} orgUnit={org_unit!r} period={period!r}"
-                adx_period = periods.get(period)
-                if adx_period is None:
-                    try:
-                        adx_period = periods[period] = to_adx(period)
-                    except PeriodError as exc:
-                        raise AdxWriteError(f"{where}: {exc}") from None
-                _check_names(attribute_options, GROUP_ATTRIBUTES, "attributeOptionCombo", where)
-                attrib = {"dataSet": data_set} if data_set else {}
-                attrib["orgUnit"] = org_unit
-                attrib["period"] = adx_period
-                attrib.update(attribute_options)
-                try:
-                    group_el = xf.element("group", attrib)
-                except ValueError as exc:
-                    raise AdxWriteError(f"{where}: cannot be written in XML: {exc}") from None
-                with group_el:
-                    count += _write_group_values(group, out, templates, data_sets, data_set, where)
+            group_cm = None
+            ds = ou = pe = ao = None
+            cur_de: str | None = None
+            tdict: dict = {}
+            where = ""
+            try:
+                for v in values:
+                    if (
+                        v.org_unit != ou
+                        or v.period != pe
+                        or v.data_set != ds
+                        or v.attribute_options != ao
+                    ):
+                        if parts:
+                            out.write("".join(parts).encode())
+                            parts.clear()
+                        if group_cm is not None:
+                            group_cm.__exit__(None, None, None)
+                            group_cm = None
+                        ds, ou, pe, ao = v.data_set, v.org_unit, v.period, v.attribute_options
+                        where = f"group dataSet={ds!r} orgUnit={ou!r} period={pe!r}"
+                        group_cm = _open_group(xf, v, periods, where)
+                        cur_de = None
+                    if v.data_element != cur_de:
+                        cur_de = v.data_element
+                        tdict = templates.setdefault((ds, cur_de), {})
+                    tmpl = tdict.get(v.category_options)
+                    if tmpl is None:
+                        tmpl = tdict[v.category_options] = _template(v, data_sets, ds, where)
+                    prefix, numeric = tmpl
+                    if numeric and v.comment is None:
+                        tail = checked.get(v.value)
+                        if tail is None:
+                            if decimal(v.value) is None:
+                                raise AdxWriteError(
+                                    f"{where}: value {v.value!r} of data element {v.data_element!r} "
+                                    f"{dict(v.category_options)} is not a decimal number; ADX requires "
+                                    "one (pass data_sets so non-numeric elements are written as "
+                                    "annotations)"
+                                )
+                            tail = v.value + '"/>'
+                            if len(checked) < _VALUE_CACHE:
+                                checked[v.value] = tail
+                        parts.append(prefix)
+                        parts.append(tail)
+                    else:
+                        parts.append(_slow_value(v, prefix, numeric, where))
+                    count += 1
+                    if len(parts) >= _FLUSH_PARTS:
+                        out.write("".join(parts).encode())
+                        parts.clear()
+                if parts:
+                    out.write("".join(parts).encode())
+                    parts.clear()
+            finally:
+                if group_cm is not None:
+                    group_cm.__exit__(None, None, None)
     return count
 
 
-def _write_group_values(
-    group: Iterable[DataValue],
-    out: BinaryIO,
-    templates: dict[tuple, tuple[bytes, bool]],
-    data_sets: Mapping[str, DataSetDefinition] | None,
-    data_set: str,
-    where: str,
-) -> int:
-    buf: list[bytes] = []
-    n = 0
-    decimal = XS_DECIMAL.fullmatch
-    for v in group:
-        tkey = (data_set, v.data_element, v.category_options)
-        tmpl = templates.get(tkey)
-        if tmpl is None:
-            tmpl = templates[tkey] = _template(v, data_sets, data_set, where)
-        prefix, numeric = tmpl
-        value = v.value
-        if numeric and v.comment is None:
-            if decimal(value) is None:
-                raise AdxWriteError(
-                    f"{where}: value {value!r} of data element {v.data_element!r} "
-                    f"{dict(v.category_options)} is not a decimal number; ADX requires one (pass "
-                    "data_sets so non-numeric elements are written as annotations)"
-                )
-            buf += (prefix, b' value="', value.encode(), b'"/>')
-        else:
-            buf.append(_slow_value(v, prefix, numeric, where))
-        n += 1
-        if len(buf) >= 4096:
-            out.write(b"".join(buf))
-            buf.clear()
-    if buf:
-        out.write(b"".join(buf))
-    return n
+def _open_group(xf, v: DataValue, periods: dict[str, str], where: str):
+    """Write a ``<group>`` start tag with lxml's incremental writer; returns its context."""
+    adx_period = periods.get(v.period)
+    if adx_period is None:
+        try:
+            adx_period = periods[v.period] = to_adx(v.period)
+        except PeriodError as exc:
+            raise AdxWriteError(f"{where}: {exc}") from None
+    _check_names(v.attribute_options, GROUP_ATTRIBUTES, AOC_ATTRIBUTE, where)
+    attrib = {"dataSet": v.data_set} if v.data_set else {}
+    attrib["orgUnit"] = v.org_unit
+    attrib["period"] = adx_period
+    attrib.update(v.attribute_options)
+    try:
+        cm = xf.element("group", attrib)
+        cm.__enter__()
+    except ValueError as exc:
+        raise AdxWriteError(f"{where}: cannot be written in XML: {exc}") from None
+    return cm
 
 
 def _template(
     v: DataValue, data_sets: Mapping[str, DataSetDefinition] | None, data_set: str, where: str
-) -> tuple[bytes, bool]:
-    """Serialised ``<dataValue dataElement=.. cat=opt..`` (no value, unclosed) and numeric flag."""
+) -> tuple[str, bool]:
+    """``<dataValue dataElement=".." cat="opt".. value="`` serialised by lxml, and numeric flag."""
     what = f"{where}, data element {v.data_element!r}"
     _check_names(v.category_options, VALUE_ATTRIBUTES, COC_ATTRIBUTE, what)
     numeric = True
@@ -205,37 +233,34 @@ def _template(
             numeric = is_numeric_type(ds.element(v.data_element).value_type)
         except KeyError as exc:
             raise AdxWriteError(f"{where}: {exc.args[0]}") from None
+    attrib = {"dataElement": v.data_element, **dict(v.category_options)}
+    if len(attrib) != len(v.category_options) + 1:
+        raise AdxWriteError(f"{what}: a category appears twice in {v.category_options}")
     try:
-        tag = etree.tostring(
-            etree.Element("dataValue", {"dataElement": v.data_element, **dict(v.category_options)})
-        )
+        tag = etree.tostring(etree.Element("dataValue", attrib), encoding="unicode")
     except ValueError as exc:
         raise AdxWriteError(f"{what}: cannot be written in XML: {exc}") from None
-    return tag[:-2].rstrip(), numeric
+    return tag[:-2].rstrip() + ' value="', numeric
 
 
-def _slow_value(v: DataValue, prefix: bytes, numeric: bool, where: str) -> bytes:
+def _slow_value(v: DataValue, prefix: str, numeric: bool, where: str) -> str:
     """A value with a comment or a non-numeric value (annotation), escaped by lxml."""
     what = f"{where}, data element {v.data_element!r}"
-    parts = [prefix]
+    head = prefix[: -len(' value="')]
     if v.comment is not None:
-        parts.append(b" " + _attr("comment", v.comment, what))
+        head += " " + _attr("comment", v.comment, what)
     if numeric:
         if XS_DECIMAL.fullmatch(v.value) is None:
             raise AdxWriteError(
                 f"{what}: value {v.value!r} is not a decimal number; ADX requires one"
             )
-        parts += (b' value="', v.value.encode(), b'"/>')
-    else:
-        try:
-            note = etree.Element("annotation")
-            note.text = v.value
-        except ValueError as exc:
-            raise AdxWriteError(
-                f"{what}: value {v.value!r} cannot be written in XML: {exc}"
-            ) from None
-        parts += (b' value="0">', etree.tostring(note), b"</dataValue>")
-    return b"".join(parts)
+        return f'{head} value="{v.value}"/>'
+    try:
+        note = etree.Element("annotation")
+        note.text = v.value
+    except ValueError as exc:
+        raise AdxWriteError(f"{what}: value {v.value!r} cannot be written in XML: {exc}") from None
+    return f'{head} value="0">{etree.tostring(note, encoding="unicode")}</dataValue>'
 
 
 # --- reader ---------------------------------------------------------------------------------
@@ -325,8 +350,19 @@ def safe_iterparse(source: bytes | str | Path | BinaryIO, *, max_bytes: int, **k
             stream.close()
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(tag) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    """Local name of an element tag (namespace dropped, as DHIS2 matches); cached."""
+    if not isinstance(tag, str):
+        return ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2]
+        if len(_LOCAL_NAMES) < 1024:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def read_adx(
@@ -349,7 +385,9 @@ def read_adx(
     """
     group_n = -1
     group: dict | None = None
+    group_el = None
     root_seen = False
+    elements: dict[tuple[str, str], DataElement | None] = {}
     for event, el in safe_iterparse(source, max_bytes=max_bytes, events=("start", "end")):
         name = _local(el.tag)
         if event == "start":
@@ -362,12 +400,14 @@ def read_adx(
             elif name == "group":
                 group_n += 1
                 group = _read_group(el, group_n)
+                group_el = el
             continue
-        if name == "dataValue" and group is not None and _local(el.getparent().tag) == "group":
-            yield _read_value(el, group, group_n, data_sets)
+        if name == "dataValue":
+            if group is not None and el.getparent() is group_el:
+                yield _read_value(el, group, group_n, data_sets, elements)
             el.clear(keep_tail=False)
         elif name == "group":
-            group = None
+            group = group_el = None
             el.clear(keep_tail=False)
             parent = el.getparent()
             if parent is not None:
@@ -401,50 +441,66 @@ def _read_group(el, n: int) -> dict:
 
 
 def _read_value(
-    el, group: dict, n: int, data_sets: Mapping[str, DataSetDefinition] | None
+    el,
+    group: dict,
+    n: int,
+    data_sets: Mapping[str, DataSetDefinition] | None,
+    elements: dict[tuple[str, str], DataElement | None],
 ) -> DataValue:
-    attrs = {k: v for k, v in el.attrib.items() if not k.startswith("{")}
-    where = f"group {n}, dataValue on line {el.sourceline}"
-    if "dataElement" not in attrs:
-        raise AdxReadError(f"{where}: dataElement attribute is required on 'dataValue'")
-    if "value" not in attrs:
-        raise AdxReadError(f"{where}: value attribute is required on 'dataValue'")
-    de_code = attrs["dataElement"]
-    options = tuple(
-        (k, v)
-        for k, v in attrs.items()
-        if k not in VALUE_ATTRIBUTES and k not in _IGNORED_VALUE_ATTRIBUTES
-    )
+    de_code = value = comment = None
+    options = []
+    for k, v in el.attrib.items():
+        if k == "dataElement":
+            de_code = v
+        elif k == "value":
+            value = v
+        elif k == "comment":
+            comment = v
+        elif k not in _IGNORED_VALUE_ATTRIBUTES and k[0] != "{":
+            options.append((k, v))
+    if de_code is None or value is None:
+        missing = "dataElement" if de_code is None else "value"
+        raise AdxReadError(
+            f"group {n}, dataValue on line {el.sourceline}: {missing} attribute is required on "
+            "'dataValue'"
+        )
     annotation = None
-    for child in el:
-        if _local(child.tag) == "annotation":
-            annotation = "".join(child.itertext())
-            break
+    if len(el):
+        for child in el:
+            if _local(child.tag) == "annotation":
+                annotation = "".join(child.itertext())
+                break
     element = None
-    if data_sets is not None and group["data_set"] in data_sets:
-        try:
-            element = data_sets[group["data_set"]].element(de_code)
-        except KeyError:
-            element = None
+    if data_sets is not None:
+        key = (group["data_set"], de_code)
+        if key not in elements:
+            ds = data_sets.get(key[0])
+            try:
+                elements[key] = ds.element(de_code) if ds is not None else None
+            except KeyError:
+                elements[key] = None
+        element = elements[key]
     if element is not None:
         numeric = is_numeric_type(element.value_type)
-        order = {c.code: i for i, c in enumerate(element.categories)}
-        options = tuple(sorted(options, key=lambda p: order.get(p[0], len(order))))
+        if len(options) > 1:
+            order = {c.code: i for i, c in enumerate(element.categories)}
+            options.sort(key=lambda p: order.get(p[0], len(order)))
     else:
         numeric = annotation is None
-    if numeric:
-        value = attrs["value"]
-    elif annotation is None:
-        raise AdxReadError(f"{where}: data element {de_code!r} expects a text <annotation>")
-    else:
+    if not numeric:
+        if annotation is None:
+            raise AdxReadError(
+                f"group {n}, dataValue on line {el.sourceline}: data element {de_code!r} expects "
+                "a text <annotation>"
+            )
         value = annotation
     return DataValue(
-        data_set=group["data_set"],
-        period=group["period"],
-        org_unit=group["org_unit"],
-        data_element=de_code,
-        value=value,
-        category_options=options,
-        attribute_options=group["attribute_options"],
-        comment=attrs.get("comment", group["comment"]),
+        group["data_set"],
+        group["period"],
+        group["org_unit"],
+        de_code,
+        value,
+        tuple(options),
+        group["attribute_options"],
+        group["comment"] if comment is None else comment,
     )

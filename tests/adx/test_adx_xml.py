@@ -217,12 +217,13 @@ def test_writer_memory_does_not_grow_with_size():
             return len(b)
 
     peaks = []
-    for n in (20_000, 200_000):
+    for n in (10_000, 100_000):
         tracemalloc.start()
         assert write_adx(lazy(n), Sink()) == n
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
-    assert peaks[1] < 2 * peaks[0] + 1_000_000, peaks
+    # ten times the values, (almost) the same peak: nothing grows with the number of values
+    assert peaks[1] < peaks[0] + 500_000, peaks
 
 
 # --- reading DHIS2's and IHE's own files -------------------------------------------------------
