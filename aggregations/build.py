@@ -171,6 +171,7 @@ def build_dataset(
     if missing_facts:
         raise KeyError(f"data set {ds} needs facts {missing_facts}; got {sorted(facts)}")
     frame = pd.concat([facts[f] for f in DATASET_FACTS[ds]], ignore_index=True)
+    products = list(config.products) + _products(frame)
     frame = frame[
         frame["measure"].isin([e.code for e in specs]) & frame["period"].isin(wanted_periods)
     ]
@@ -195,7 +196,6 @@ def build_dataset(
 
     # Every element x option combination for every (period, org unit) with data.
     cells = sorted({(k[1], k[2]) for k in totals})
-    products = list(config.products) + _products(frame)
     combos = {
         e.code: list(
             itertools.product(

@@ -34,7 +34,7 @@ def branch(
         cast(div, BigInteger).label("divisor"),
     ]
     # Constants are not grouped by: PostgreSQL rejects GROUP BY 'M'.
-    group = [period, org_key] + [
+    group = [g for g in (period, org_key) if not isinstance(g, BindParameter)] + [
         d for d in (dim1, dim2) if d is not None and not isinstance(d, BindParameter)
     ]
     if divisor is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import case, func, or_, select, union_all
+from sqlalchemy import Integer, case, func, literal, or_, select, union_all
 from sqlalchemy.sql import Select
 
 from adx.periods import Period
@@ -20,6 +20,8 @@ from ..config import CatalogueConfig
 from ..expressions import active_on, current, in_period, not_idle
 from ..periods import calendar
 from ._long import branch
+
+PRODUCT_LIST = "PRODUCT_LIST"  # pseudo-measure: the current product codes
 
 
 def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
@@ -61,4 +63,19 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         ).where(base.c[code.lower()] == 1)
         for code in rules
     ]
-    return union_all(*branches)
+    # Every current product code, so that the PRODUCT options (and the zero-filled grid) do not
+    # depend on which products happen to have data in the periods computed.
+    first = sorted(periods, key=lambda x: x.start)[0].id
+    products = (
+        branch(
+            PRODUCT_LIST,
+            literal(first),
+            literal(None, Integer),
+            prod.c.ProductCode,
+            None,
+            func.count(),
+        )
+        .select_from(prod)
+        .where(current(prod))
+    )
+    return union_all(*branches, products)

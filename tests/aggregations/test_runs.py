@@ -1,0 +1,120 @@
+"""Range runs, period checks, org unit id rules and unmapped org units."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from adx.periods import month_range, monthly, yearly
+from aggregations import (
+    CatalogueConfig,
+    PeriodMismatchError,
+    UnmappedOrgUnitsError,
+    compute_dataset,
+    extract_fact,
+    reconcile,
+)
+from aggregations.facts import FACT_COLUMNS
+from openimis_db import tables as t
+from openimis_db.engine import make_engine
+
+from . import scenario
+from .rows import create_schema
+
+MONTHS = month_range("202401", "202403")
+
+
+@pytest.mark.parametrize("dataset", ["OI_ENROLMENT", "OI_CLAIMS"])
+def test_range_run_equals_single_month_runs(scenario_engine, dataset):
+    cfg = CatalogueConfig()
+    whole = compute_dataset(scenario_engine, dataset, MONTHS, cfg)
+    parts = pd.concat(
+        [compute_dataset(scenario_engine, dataset, [m], cfg) for m in MONTHS], ignore_index=True
+    )
+    key = ["period", "org_unit", "data_element", "category_options"]
+    pd.testing.assert_frame_equal(
+        whole.sort_values(key, ignore_index=True), parts.sort_values(key, ignore_index=True)
+    )
+
+
+def test_fact_frames_are_parquet_friendly(scenario_engine, tmp_path):
+    for fact in ("insurees", "policies", "contributions", "claims"):
+        frame = extract_fact(scenario_engine, fact, MONTHS, CatalogueConfig())
+        assert tuple(frame.columns) == FACT_COLUMNS
+        assert str(frame["value"].dtype) == "int64" and str(frame["divisor"].dtype) == "int64"
+        assert all(str(frame[c].dtype) == "string" for c in ("measure", "period", "dim1", "dim2"))
+        frame.to_parquet(tmp_path / f"{fact}.parquet")
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / f"{fact}.parquet"), frame, check_dtype=False
+        )
+
+
+@pytest.mark.parametrize(
+    ("dataset", "periods", "message"),
+    [
+        ("OI_ENROLMENT", [yearly(2024)], "is Monthly; period 2024 is Yearly"),
+        ("OI_POPULATION", [monthly(2024, 1)], "is Yearly; period 202401 is Monthly"),
+        ("OI_CLAIMS", [], "no period"),
+        ("OI_CLAIMS", [monthly(2024, 1), monthly(2024, 1)], "given twice"),
+    ],
+)
+def test_wrong_periods_are_errors(scenario_engine, dataset, periods, message):
+    with pytest.raises(PeriodMismatchError, match=message):
+        compute_dataset(scenario_engine, dataset, periods, CatalogueConfig())
+
+
+def test_uuid_org_unit_ids(scenario_engine):
+    frame = compute_dataset(
+        scenario_engine, "OI_CLAIMS", MONTHS, CatalogueConfig(org_unit_id="uuid")
+    )
+    with scenario_engine.connect() as conn:
+        uuids = {
+            str(u).lower()
+            for u in conn.execute(t.tblHF.select().with_only_columns(t.tblHF.c.HfUUID)).scalars()
+        }
+    assert set(frame.org_unit) <= uuids and len(set(frame.org_unit)) == 2
+
+
+def test_mapping_file_and_unmapped_codes_listed_and_written(scenario_engine, tmp_path):
+    mapping = tmp_path / "map.csv"
+    mapping.write_text(
+        "openimis_code,dhis2_id,kind\nHF1,DhisUid0001,facility\nW1,WardUid0001,location\n"
+    )
+    cfg = CatalogueConfig(org_unit_id="mapping", mapping_file=mapping)
+    claims_frame = compute_dataset(
+        scenario_engine, "OI_CLAIMS", month_range("202402", "202403"), cfg
+    )
+    assert set(claims_frame.org_unit) == {"DhisUid0001"}
+    unmapped = tmp_path / "unmapped.txt"
+    cfg = CatalogueConfig(org_unit_id="mapping", mapping_file=mapping, unmapped_file=unmapped)
+    with pytest.raises(UnmappedOrgUnitsError) as err:
+        compute_dataset(scenario_engine, "OI_CLAIMS", MONTHS, cfg)  # HF2 has a claim in January
+    assert err.value.codes == ["HF2"] and "HF2" in str(err.value)
+    with pytest.raises(UnmappedOrgUnitsError) as err:
+        compute_dataset(scenario_engine, "OI_ENROLMENT", MONTHS, cfg)  # W2 holds family 2
+    assert err.value.codes == ["W2"]
+    assert unmapped.read_text().split() == ["W2"]
+
+
+def test_family_without_location_is_an_error_not_a_drop(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    create_schema(engine)
+    rows = scenario.build()
+    next(f for f in rows.rows["tblFamilies"] if f["FamilyID"] == 2)["LocationId"] = None
+    rows.write(engine)
+    with pytest.raises(UnmappedOrgUnitsError, match="LocationId=NULL"):
+        compute_dataset(engine, "OI_ENROLMENT", MONTHS, CatalogueConfig())
+
+
+def test_reconcile_reports_a_tampered_value(scenario_engine):
+    cfg = CatalogueConfig()
+    frame = compute_dataset(scenario_engine, "OI_CLAIMS", MONTHS, cfg)
+    assert reconcile(scenario_engine, "OI_CLAIMS", frame, MONTHS, cfg) == []
+    bad = frame.copy()
+    i = bad.index[(bad.data_element == "OI_CLAIMS") & (bad.value == "1")][0]
+    bad = bad.drop(index=i)  # a dropped category option row
+    problems = reconcile(scenario_engine, "OI_CLAIMS", bad, MONTHS, cfg)
+    assert len(problems) == 1 and problems[0].data_element == "OI_CLAIMS"
+    assert Decimal(problems[0].expected) - Decimal(problems[0].actual) == 1
