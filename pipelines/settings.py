@@ -39,12 +39,27 @@ def _month(env: Mapping[str, str], name: str, default: str) -> str:
     return m.group(1) + m.group(2)
 
 
+def _config_start(config_path: str | None) -> str | None:
+    """``start_period`` of the catalogue configuration file, as the ``YYYYMM`` it starts in."""
+    if not config_path:
+        return None
+    from adx.periods import parse_period
+    from aggregations import load_config
+
+    start_period = load_config(config_path).start_period
+    if not start_period:
+        return None
+    first = parse_period(start_period).start
+    return f"{first.year:04d}{first.month:02d}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about the pipeline that is not a secret.
 
     Environment variables (all optional):
-    ``OPENIMIS_DHIS2_START`` first monthly partition (``YYYYMM``, default 201801);
+    ``OPENIMIS_DHIS2_START`` first monthly partition (``YYYYMM``; default: the configuration
+    file's ``start_period``, else 201801);
     ``OPENIMIS_DHIS2_OUT`` output directory (default ``./exports``);
     ``OPENIMIS_DHIS2_CONFIG`` catalogue/mapping TOML file (default: built-in catalogue);
     ``OPENIMIS_DHIS2_SCHEDULE_CRON`` monthly export time (default ``0 2 5 * *``: 02:00 on the 5th);
@@ -70,10 +85,11 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         d = cls()
+        config_path = env.get("OPENIMIS_DHIS2_CONFIG", "").strip() or None
         return cls(
-            start=_month(env, "OPENIMIS_DHIS2_START", d.start),
+            start=_month(env, "OPENIMIS_DHIS2_START", _config_start(config_path) or d.start),
             out_dir=env.get("OPENIMIS_DHIS2_OUT", "").strip() or d.out_dir,
-            config_path=env.get("OPENIMIS_DHIS2_CONFIG", "").strip() or None,
+            config_path=config_path,
             schedule_cron=env.get("OPENIMIS_DHIS2_SCHEDULE_CRON", "").strip() or d.schedule_cron,
             rerun_cron=env.get("OPENIMIS_DHIS2_RERUN_CRON", "").strip() or d.rerun_cron,
             rerun_months=_int(env, "OPENIMIS_DHIS2_RERUN_MONTHS", d.rerun_months, minimum=1),

@@ -152,3 +152,11 @@ def test_settings_from_env_and_errors():
             assert needle in str(exc)
         else:
             raise AssertionError(f"{env} accepted")
+
+
+def test_partition_start_from_the_configuration_file(tmp_path):
+    config = tmp_path / "catalogue.toml"
+    config.write_text('[catalogue]\nstart_period = "2022Q2"\n')
+    assert Settings.from_env({"OPENIMIS_DHIS2_CONFIG": str(config)}).start == "202204"
+    env = {"OPENIMIS_DHIS2_CONFIG": str(config), "OPENIMIS_DHIS2_START": "202001"}
+    assert Settings.from_env(env).start == "202001"  # the environment wins

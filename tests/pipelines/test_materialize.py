@@ -48,12 +48,12 @@ def _assert_files_match(url, out, shared, months):
 
 
 @pytest.mark.parametrize(
-    "months", [("201902",), ("201901", "201902", "201903")], ids=["month", "range"]
+    "months", [("202402",), ("202311", "202312", "202401")], ids=["month", "range"]
 )
-def test_pg_month_and_range_runs(openimis_demo_url, tmp_path, shared, monkeypatch, months):
-    monkeypatch.setenv("OPENIMIS_DB_URL", openimis_demo_url)
+def test_generated_pg_month_and_range_runs(generated_pg_url, tmp_path, shared, monkeypatch, months):
+    monkeypatch.setenv("OPENIMIS_DB_URL", generated_pg_url)
     out = tmp_path / "out"
-    defs = build_definitions(Settings(start="201801", out_dir=str(out), retries=0), DHIS2Resource())
+    defs = build_definitions(Settings(start="202301", out_dir=str(out), retries=0), DHIS2Resource())
     result = _run(defs, MONTHLY_JOB, first=months[0], last=months[-1])
     assert result.success
     # A range is one run in which every extract step ran once, for all its months.
@@ -61,7 +61,7 @@ def test_pg_month_and_range_runs(openimis_demo_url, tmp_path, shared, monkeypatc
     assert sorted(steps) == sorted(set(steps))
     mats = result.asset_materializations_for_node("claims")
     assert sorted(m.partition for m in mats) == list(months)
-    _assert_files_match(openimis_demo_url, out, shared, months)
+    _assert_files_match(generated_pg_url, out, shared, months)
     # Push is skipped (no DHIS2): its check says so, and nothing is materialised for it.
     assert not result.asset_materializations_for_node("claims_push")
     evals = {
