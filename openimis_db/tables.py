@@ -345,7 +345,7 @@ tblPremium = Table(
     Column("AuditUserID", Integer, nullable=False),
     Column("PayerID", Integer, ForeignKey("tblPayer.PayerID", name="tblPremium_PayerID_01ec1db8_fk_tblPayer_PayerID", deferrable=True, initially="DEFERRED", use_alter=True), nullable=True),
     Column("PolicyID", Integer, ForeignKey("tblPolicy.PolicyID", name="tblPremium_PolicyID_5d8a7e70_fk_tblPolicy_PolicyID", deferrable=True, initially="DEFERRED", use_alter=True), nullable=False),
-    Column("CreatedDate", Date, nullable=True),
+    Column("CreatedDate", Date, nullable=False),
     Column("RowID", Text, nullable=True),
     Column("Source", String(50), nullable=True),
     Column("SourceVersion", String(15), nullable=True),

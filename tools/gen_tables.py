@@ -1,18 +1,34 @@
 """Regenerate openimis_db/tables.py from the PostgreSQL edition's DDL.
 
 Run: python tools/gen_tables.py ../shared/openimis-db/postgresql/schema.sql > openimis_db/tables.py
-The output is committed; tests/test_model_vs_ddl.py keeps it honest against both real DDLs.
+The output is committed; tests/openimis_db/test_model_vs_ddl.py keeps it honest against both real DDLs.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 MODELED = [
-    "tblLocations", "tblGender", "tblHF", "tblOfficer", "tblPayer", "tblProduct", "tblFamilies",
-    "tblInsuree", "tblPolicy", "tblInsureePolicy", "tblPremium", "tblItems", "tblServices",
-    "tblICDCodes", "tblClaimAdmin", "tblClaim", "tblClaimItems", "tblClaimServices",
+    "tblLocations",
+    "tblGender",
+    "tblHF",
+    "tblOfficer",
+    "tblPayer",
+    "tblProduct",
+    "tblFamilies",
+    "tblInsuree",
+    "tblPolicy",
+    "tblInsureePolicy",
+    "tblPremium",
+    "tblItems",
+    "tblServices",
+    "tblICDCodes",
+    "tblClaimAdmin",
+    "tblClaim",
+    "tblClaimItems",
+    "tblClaimServices",
 ]
 
 
@@ -51,21 +67,24 @@ def sa_type(pg: str) -> str:
 
 
 def main(path: str) -> None:
-    sql = open(path, encoding="utf-8").read()
+    sql = Path(path).read_text(encoding="utf-8")
     tables: dict[str, list[tuple[str, str, bool]]] = {}
     for m in re.finditer(r'CREATE TABLE "public"\."(\w+)" \((.*?)\n\);', sql, re.S):
         name, body = m.group(1), m.group(2)
         cols = []
         for line in body.splitlines():
             line = line.strip().rstrip(",")
-            cm = re.match(r'"(\w+)"\s+(.+?)(\s+NOT NULL|\s+NULL)?(\s+DEFAULT .*)?$', line)
+            cm = re.match(r'"(\w+)"\s+(.+?)(\s+DEFAULT .*|\s+NOT NULL|\s+NULL)?$', line)
             if not cm:
                 continue
-            cols.append((cm.group(1), sa_type(cm.group(2)), (cm.group(3) or "").strip() == "NOT NULL"))
+            # NOT NULL may follow a DEFAULT clause ("date DEFAULT CURRENT_DATE NOT NULL")
+            not_null = re.search(r"\bNOT NULL\b", line.split("--")[0]) is not None
+            cols.append((cm.group(1), sa_type(cm.group(2)), not_null))
         tables[name] = cols
     pks: dict[str, list[str]] = {}
     for m in re.finditer(
-        r'ALTER TABLE ONLY "public"\."(\w+)"\s+ADD CONSTRAINT "?[\w]+"? PRIMARY KEY \(([^)]*)\)', sql
+        r'ALTER TABLE ONLY "public"\."(\w+)"\s+ADD CONSTRAINT "?[\w]+"? PRIMARY KEY \(([^)]*)\)',
+        sql,
     ):
         pks[m.group(1)] = [c.strip().strip('"') for c in m.group(2).split(",")]
     uqs: dict[str, list[tuple[str, list[str]]]] = {}
@@ -129,7 +148,9 @@ def main(path: str) -> None:
             out.append(f'    UniqueConstraint({quoted}, name="{uqname}"),')
         out.append(")")
         out.append("")
-    out.append("# (table, column, referenced table, referenced column) for FKs to tables not modeled here.")
+    out.append(
+        "# (table, column, referenced table, referenced column) for FKs to tables not modeled here."
+    )
     out.append("EXTERNAL_FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (")
     out.extend(external)
     out.append(")")
