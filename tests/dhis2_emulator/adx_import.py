@@ -200,16 +200,20 @@ def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) ->
     groups_done = 0
     in_adx = False
     current_group: dict | None = None
+    # DHIS2 reads with StAX and fails at the first malformed token; find where that is (number of groups
+    # completed before it), so that lxml's look-ahead cannot report a half-read group as an ADX error.
+    malformed_at = _groups_before_syntax_error(body)
     try:
         with store.lock:
-            parser = etree.iterparse(io.BytesIO(body), events=("start", "end"), resolve_entities=False,
-                                     no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)  # fmt: skip
+            parser = _iterparse(body)
             for event, element in parser:
                 name = _local(element)
                 if event == "start":
                     if name == "adx":
                         in_adx = True
                     elif in_adx and name == "group":
+                        if malformed_at is not None and groups_done >= malformed_at:
+                            return _failed(groups_done, None)
                         current_group = converter.group_attributes(element)
                     continue
                 if name == "dataValue" and current_group is not None and _inside_group(element):
@@ -234,6 +238,25 @@ def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) ->
         summary.add_legacy(exc.object, exc.message)
     summary.ignored += len(adx_conflicts)
     return summary
+
+
+def _iterparse(body: bytes):
+    return etree.iterparse(io.BytesIO(body), events=("start", "end"), resolve_entities=False, no_network=True,
+                           load_dtd=False, huge_tree=False, remove_comments=True)  # fmt: skip
+
+
+def _groups_before_syntax_error(body: bytes) -> int | None:
+    """None if ``body`` is well-formed, else how many ``group`` elements were closed before the error."""
+    done = 0
+    try:
+        for event, element in _iterparse(body):
+            if event == "end":
+                if _local(element) == "group":
+                    done += 1
+                element.clear()
+    except etree.XMLSyntaxError:
+        return done
+    return None
 
 
 def _inside_group(element) -> bool:
