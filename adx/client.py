@@ -614,15 +614,14 @@ class DHIS2Client:
     ) -> list[DataValue]:
         """Current values of a data set (by code) for periods and org units (by code).
 
-        ADX read-back maps straight to DataValues via category codes. DHIS2's own ADX export
+        ``format="json"`` reads DHIS2's JSON export and maps option combo UIDs back through a
+        metadata snapshot (one extra round of metadata reads). ADX read-back maps straight to DataValues via category codes. DHIS2's own ADX export
         has no ``exported`` attribute, so it is parsed, not XSD-validated (CONTRACT.md §6.18).
         Org units are asked in batches to keep URLs short. ``data_sets`` (code ->
         DataSetDefinition) lets the reader order category options and read text values.
         """
-        if format != "adx":
-            raise ValueError(
-                "read_values supports format='adx' (DHIS2 exports category codes in ADX)"
-            )
+        if format not in ("adx", "json"):
+            raise ValueError(f"format must be 'adx' or 'json', not {format!r}")
         from adx.adx_xml import read_adx
 
         periods = sorted(set(periods))
@@ -630,6 +629,8 @@ class DHIS2Client:
         out: list[DataValue] = []
         if not periods or not ous:
             return out
+        if format == "json":
+            return self._read_values_json(data_set, periods, ous, include_deleted, batch)
         for i in range(0, len(ous), batch):
             params: list[tuple[str, str]] = [("dataSet", data_set)]
             params += [("period", p) for p in periods]
@@ -653,6 +654,51 @@ class DHIS2Client:
                         v.category_options, v.attribute_options, v.comment,
                     )  # fmt: skip
                 out.append(v)
+        return out
+
+    def _read_values_json(
+        self, data_set: str, periods: list[str], ous: list[str], include_deleted: bool, batch: int
+    ) -> list[DataValue]:
+        """JSON read-back: codes for elements and org units, option combo UIDs mapped back to
+        category options through a metadata snapshot of the data set."""
+        snapshot = self.metadata_snapshot([data_set])
+        ds = snapshot.data_sets.get(data_set)
+        if ds is None:
+            raise DHIS2Error(f"read-back: data set {data_set!r} not found in DHIS2 (by code)")
+        out: list[DataValue] = []
+        for i in range(0, len(ous), batch):
+            params: list[tuple[str, str]] = [("dataSet", data_set), ("idScheme", "CODE")]
+            params += [("categoryOptionComboIdScheme", "UID")]
+            params += [("period", p) for p in periods] + [
+                ("orgUnit", o) for o in ous[i : i + batch]
+            ]
+            if include_deleted:
+                params.append(("includeDeleted", "true"))
+            body = self.get_json("dataValueSets", params)
+            for row in body.get("dataValues") or ():
+                de = ds.elements.get(row.get("dataElement"))
+                if de is None:
+                    continue  # only the data set's elements, as in DHIS2's ADX export
+                cos = de.combo.options_of(row.get("categoryOptionCombo") or "")
+                aos = ds.attribute_combo.options_of(row.get("attributeOptionCombo") or "")
+                if cos is None or aos is None:
+                    raise DHIS2Error(
+                        f"read-back: option combo {row.get('categoryOptionCombo')!r}/"
+                        f"{row.get('attributeOptionCombo')!r} of {de.code} is not in its category "
+                        "combo; re-run the category option combo maintenance"
+                    )
+                out.append(
+                    DataValue(
+                        data_set,
+                        row["period"],
+                        row["orgUnit"],
+                        de.code,
+                        row.get("value") or "",
+                        cos,
+                        aos,
+                        row.get("comment"),
+                    )  # fmt: skip
+                )
         return out
 
     # --- metadata -------------------------------------------------------------------------

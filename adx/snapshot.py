@@ -35,6 +35,18 @@ class ComboInfo:
     def category_codes(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.categories)
 
+    def options_of(self, coc_uid: str) -> tuple[tuple[str, str], ...] | None:
+        """(category, option) pairs, in category order, of one of this combo's COC uids."""
+        if self.is_default:
+            return () if coc_uid == DEFAULT_COC_UID else None
+        for options, uid in (self.cocs or {}).items():
+            if uid == coc_uid:
+                pairs = []
+                for cat, cat_options in self.categories:
+                    pairs += [(cat, o) for o in cat_options if o in options]
+                return tuple(pairs)
+        return None
+
     def coc_uid(self, options: Iterable[tuple[str, str]]) -> str | None:
         """UID of the option combo for (category, option) pairs; None if unknown/not read."""
         if self.is_default:
