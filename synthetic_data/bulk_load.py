@@ -178,46 +178,68 @@ def _dates(series: pd.Series) -> pa.Array:
 # ------------------------------------------------------------------------------------ SQLite / SQL Server
 
 
+def _with_nulls(values: list, null: np.ndarray) -> list:
+    if not null.any():
+        return values
+    return [None if n else v for v, n in zip(values, null.tolist(), strict=True)]
+
+
 def _python_column(column: sa.Column, series: pd.Series, sqlite: bool) -> list:
-    """Plain Python values for a DB-API executemany; SQLite gets SQLAlchemy's storage formats."""
+    """Plain Python values for a DB-API executemany (vectorised per column; SQLite gets SQLAlchemy's
+    storage formats: ISO text dates, 0/1 booleans, floats for numerics)."""
     ctype = column.type
+    null = series.isna().to_numpy()
     if isinstance(ctype, sat.DateTime):
         s = (
             series
             if pd.api.types.is_datetime64_any_dtype(series.dtype)
-            else pd.to_datetime(series, utc=ctype.timezone)
+            else pd.to_datetime(series, utc=True)
         )
         if s.dt.tz is not None:
-            s = s.dt.tz_convert("UTC")
-            if sqlite or not ctype.timezone:
-                s = s.dt.tz_localize(None)
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)  # naive UTC, like the PostgreSQL path
         if sqlite:
-            text = s.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-            return [None if pd.isna(v) else v for v in text]
-        return [None if pd.isna(v) else v.to_pydatetime() for v in s]
+            return _with_nulls(
+                s.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy(dtype=object).tolist(), null
+            )
+        values = s.dt.to_pydatetime().tolist()
+        if ctype.timezone:
+            values = [None if v is None else v.replace(tzinfo=dt.UTC) for v in values]
+        return _with_nulls(values, null)
     if isinstance(ctype, sat.Date):
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            values = [None if pd.isna(v) else v.date() for v in series]
-        else:
-            values = [
-                None if _isnull(v) else (v.date() if isinstance(v, dt.datetime) else v)
-                for v in series
-            ]
-        return [None if v is None else v.isoformat() for v in values] if sqlite else values
-    if isinstance(ctype, sat.Boolean):
-        return [
-            None if _isnull(v) else (int(bool(v)) if sqlite else bool(v))
-            for v in series.astype(object)
+            s = series.dt.tz_localize(None) if series.dt.tz is not None else series
+            if sqlite:
+                return _with_nulls(s.dt.strftime("%Y-%m-%d").to_numpy(dtype=object).tolist(), null)
+            return _with_nulls([None if pd.isna(v) else v.date() for v in s], null)
+        values = [
+            None if _isnull(v) else (v.date() if isinstance(v, dt.datetime) else v) for v in series
         ]
-    if isinstance(ctype, sat.Integer):
-        return [None if _isnull(v) else int(v) for v in series.astype(object)]
-    if isinstance(ctype, sat.Numeric):
-        if sqlite:
-            return [None if _isnull(v) else float(v) for v in series.astype(object)]
-        return [None if _isnull(v) else Decimal(str(v)) for v in series.astype(object)]
+        return [None if v is None else v.isoformat() for v in values] if sqlite else values
+    if isinstance(ctype, sat.Boolean | sat.Integer) and not null.all():
+        kind = bool if isinstance(ctype, sat.Boolean) else np.int64
+        filled = series.fillna(kind(0)) if null.any() else series
+        try:
+            values = np.asarray(filled.astype(kind).to_numpy()).tolist()
+        except (TypeError, ValueError) as exc:
+            raise BulkLoadError(
+                f"bulk_insert: column {column.table.name}.{column.name} ({ctype}): {exc}"
+            ) from exc
+        if sqlite and kind is bool:
+            values = [int(v) for v in values]
+        return _with_nulls(values, null)
+    if isinstance(ctype, sat.Numeric) and not null.all():
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            values = series.to_numpy(dtype="float64", na_value=np.nan).tolist()
+            if not sqlite:
+                values = [Decimal(repr(v)) for v in values]
+            return _with_nulls(values, null)
+        values = [None if _isnull(v) else (float(v) if sqlite else Decimal(str(v))) for v in series]
+        return _with_nulls(values, null)
     if isinstance(ctype, sat.LargeBinary):
         return [None if _isnull(v) else bytes(v) for v in series.astype(object)]
-    return [None if _isnull(v) else str(v) for v in series.astype(object)]
+    if null.all():
+        return [None] * len(series)
+    return _with_nulls([str(v) for v in series.to_numpy(dtype=object, na_value="")], null)
 
 
 def _sqlite_rows(table: sa.Table, frame: pd.DataFrame) -> list[tuple]:
