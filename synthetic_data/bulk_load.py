@@ -75,14 +75,24 @@ def _copy_postgresql(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) 
     target = conn.dialect.identifier_preparer.format_table(table)
     cols = ", ".join(quote(str(c)) for c in frame.columns)
     sql = f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv)"
+    zoned = any(
+        isinstance(table.c[c].type, sat.DateTime) and table.c[c].type.timezone
+        for c in frame.columns
+    )
     raw = conn.connection.dbapi_connection
     with raw.cursor() as cur:
+        # timestamps are naive UTC text: read them as UTC, then restore the session's zone
+        if zoned:
+            cur.execute("SELECT current_setting('TimeZone')")
+            previous = cur.fetchone()[0]
+            cur.execute("SET LOCAL TimeZone TO 'UTC'")
         try:
-            cur.copy_expert(sql, buf)
-        except (
-            Exception
-        ) as exc:  # psycopg2 errors carry the offending line: keep them, name the table
+            cur.copy_expert(sql, buf, size=1 << 20)
+        except Exception as exc:
+            # psycopg2's message names the key and the CSV line: keep it, name the table
             raise BulkLoadError(f"COPY into {table.name} failed: {str(exc).strip()}") from exc
+        if zoned:
+            cur.execute("SELECT set_config('TimeZone', %s, true)", (previous,))
 
 
 def _arrow_column(column: sa.Column, series: pd.Series) -> pa.Array:

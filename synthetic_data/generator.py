@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from openimis_db import tables as t
 from openimis_db.engine import DatabaseURLError, make_engine
 from synthetic_data._util import rng_for
-from synthetic_data.bulk_load import bulk_insert
+from synthetic_data.bulk_load import BulkLoadError, bulk_insert
 from synthetic_data.claims import build_claims
 from synthetic_data.context import Context
 from synthetic_data.options import GenerationError, GenerationOptions, GenerationReport
@@ -69,6 +69,10 @@ def generate(
     except sa.exc.OperationalError as exc:
         raise GenerationError(
             f"cannot write to the database: {str(exc.orig).strip().splitlines()[0]}"
+        ) from exc
+    except BulkLoadError as exc:
+        raise GenerationError(
+            f"the generated rows do not fit the target: {str(exc).splitlines()[0]}"
         ) from exc
     except sa.exc.IntegrityError as exc:
         raise GenerationError(

@@ -174,3 +174,18 @@ def test_bulk_insert_rejects_fractional_integer(openimis_pg_url):
     with engine.connect() as conn, pytest.raises(BulkLoadError, match="tblGender.SortOrder"):
         bulk_insert(conn, t.tblGender, pd.DataFrame({"Code": ["Z"], "SortOrder": [1.5]}))
     engine.dispose()
+
+
+def test_bulk_insert_postgresql_session_time_zone_is_respected_and_restored(openimis_pg_url):
+    """timestamptz values land at the right instant whatever the session's TimeZone, which is kept."""
+    _, icd = _frames()
+    engine = make_engine(openimis_pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET TimeZone TO 'Asia/Kathmandu'")
+        bulk_insert(conn, t.tblICDCodes, icd)
+        assert conn.exec_driver_sql("SHOW TimeZone").scalar() == "Asia/Kathmandu"
+        epoch = conn.exec_driver_sql(
+            'SELECT extract(epoch FROM "ValidityFrom") FROM "tblICDCodes" WHERE "ICDID" = 7'
+        ).scalar()
+    assert float(epoch) == dt.datetime(2023, 1, 1, 10, 0, tzinfo=UTC).timestamp()
+    engine.dispose()
