@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from .schema import EMBEDDED_REFS, TYPES, Ref
@@ -12,7 +11,6 @@ from .store import Store
 FieldTree = list[tuple[str, "FieldTree | None"]]
 
 DEFAULT_LIST_FIELDS = "id,displayName"
-_OWNER_EXCLUDE = frozenset()
 
 
 class QueryError(ValueError):
@@ -335,6 +333,3 @@ def get_object(store: Store, kind: str, uid: str, params: dict[str, list[str]]) 
     with store.lock:
         obj = store.get(kind, uid)
         return render(store, kind, obj, fields) if obj else None
-
-
-_SAFE_IN = re.compile(r"^\[[^\[\]]*\]$")
