@@ -113,6 +113,10 @@ def compute(raw, dataset, periods, level="ward", claim_date="coalesce"):
     items = {r["ItemID"]: r for r in raw["tblItems"]}
     servs = {r["ServiceID"]: r for r in raw["tblServices"]}
     claims = {r["ClaimID"]: r for r in raw["tblClaim"]}
+    lines_of = defaultdict(list)  # (kind, ClaimID) -> lines
+    for kind, table in (("ITEMS", "tblClaimItems"), ("SERVICES", "tblClaimServices")):
+        for ln in raw[table]:
+            lines_of[(kind, ln["ClaimID"])].append(ln)
 
     def residence(location_id):
         cur_id = location_id
@@ -262,7 +266,7 @@ def compute(raw, dataset, periods, level="ward", claim_date="coalesce"):
                 for kind, lines, st_col, ref_map, ref_col, type_col, valid in (
                     (
                         "ITEMS",
-                        raw["tblClaimItems"],
+                        lines_of[("ITEMS", c["ClaimID"])],
                         "ClaimItemStatus",
                         items,
                         "ItemID",
@@ -271,7 +275,7 @@ def compute(raw, dataset, periods, level="ward", claim_date="coalesce"):
                     ),
                     (
                         "SERVICES",
-                        raw["tblClaimServices"],
+                        lines_of[("SERVICES", c["ClaimID"])],
                         "ClaimServiceStatus",
                         servs,
                         "ServiceID",
