@@ -208,6 +208,8 @@ def _open_group(xf, v: DataValue, periods: dict[str, str], where: str):
     attrib["orgUnit"] = v.org_unit
     attrib["period"] = adx_period
     attrib.update(v.attribute_options)
+    if len(attrib) != len(v.attribute_options) + 2 + bool(v.data_set):
+        raise AdxWriteError(f"{where}: a category appears twice in {v.attribute_options}")
     try:
         cm = xf.element("group", attrib)
         cm.__enter__()

@@ -11,6 +11,7 @@ parameters (CONTRACT.md §2.1).
 
 from __future__ import annotations
 
+import codecs
 import inspect
 import io
 import json
@@ -57,7 +58,7 @@ def write_json(
     """
     resolve = coc_for or default_coc_for
     per_value = _takes_one_argument(resolve)
-    binary = not isinstance(out, io.TextIOBase) and "b" in getattr(out, "mode", "b")
+    binary = not isinstance(out, io.TextIOBase)  # text streams get str, everything else bytes
     write = (lambda s: out.write(s.encode())) if binary else out.write
     head = [] if data_set is None else [f'"dataSet":{_q(data_set)}']
     head += [
@@ -191,24 +192,23 @@ class _Buffer:
         self._decoder = None
 
     def fill(self) -> bool:
+        """Append the next chunk to the buffer; False once the input is exhausted."""
         if self.eof:
             return False
-        chunk = self.stream.read(1 << 16)
-        if isinstance(chunk, bytes):
-            if self._decoder is None:
-                import codecs
-
-                self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
-            self.read_total += len(chunk)
-            chunk = self._decoder.decode(chunk, final=not chunk)
-        else:
-            self.read_total += len(chunk)
+        raw = self.stream.read(1 << 16)
+        self.read_total += len(raw)
         if self.read_total > self.max_bytes:
             raise DvsJsonError(
                 f"JSON document is larger than the {self.max_bytes}-byte limit (max_bytes)"
             )
-        if not chunk and self.stream is not None:
-            self.eof = True
+        self.eof = not raw
+        if isinstance(raw, bytes | bytearray):
+            if self._decoder is None:
+                self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+            # A multi-byte character split between chunks decodes on the next call.
+            chunk = self._decoder.decode(raw, final=self.eof)
+        else:
+            chunk = raw
         self.text = self.text[self.pos :] + chunk
         self.pos = 0
         return True
@@ -250,6 +250,26 @@ class _Buffer:
             return obj
 
 
+def _array_items(buf: _Buffer, decoder: json.JSONDecoder, header: dict) -> Iterator[dict]:
+    """The objects of the ``dataValues`` array, with DHIS2's header overrides applied."""
+    buf.expect("[")
+    if buf.skip_ws() == "]":
+        buf.pos += 1
+        return
+    while True:
+        item = buf.value(decoder)
+        if not isinstance(item, dict):
+            raise DvsJsonError(f"invalid dataValueSets JSON: data value {item!r} is not an object")
+        for k in _OVERRIDING:
+            if header.get(k):
+                item[k] = header[k]
+        if header.get("dataSet") and not item.get("dataSet"):
+            item["dataSet"] = header["dataSet"]
+        yield item
+        if buf.expect(",]") == "]":
+            return
+
+
 def _stream_values(source, max_bytes: int) -> Iterator[dict]:
     close = False
     if isinstance(source, bytes | bytearray):
@@ -264,6 +284,7 @@ def _stream_values(source, max_bytes: int) -> Iterator[dict]:
         buf = _Buffer(stream, max_bytes)
         decoder = json.JSONDecoder()
         header: dict = {}
+        values_seen = False
         buf.expect("{")
         if buf.skip_ws() == "}":
             return
@@ -273,30 +294,15 @@ def _stream_values(source, max_bytes: int) -> Iterator[dict]:
                 raise DvsJsonError("invalid dataValueSets JSON: object key is not a string")
             buf.expect(":")
             if key == "dataValues":
-                buf.expect("[")
-                if buf.skip_ws() == "]":
-                    buf.pos += 1
-                else:
-                    while True:
-                        item = buf.value(decoder)
-                        if not isinstance(item, dict):
-                            raise DvsJsonError(
-                                f"invalid dataValueSets JSON: data value {item!r} is not an object"
-                            )
-                        for k in _OVERRIDING:
-                            if header.get(k):
-                                item[k] = header[k]
-                        if header.get("dataSet") and not item.get("dataSet"):
-                            item["dataSet"] = header["dataSet"]
-                        yield item
-                        if buf.expect(",]") == "]":
-                            break
+                values_seen = True
+                yield from _array_items(buf, decoder, header)
             else:
+                if values_seen and key in (*_OVERRIDING, "dataSet"):
+                    raise DvsJsonError(
+                        f"header field {key!r} comes after dataValues; a streaming reader cannot "
+                        "apply it (put header fields first, as DHIS2 and write_json do)"
+                    )
                 header[key] = buf.value(decoder)
-                if key in _OVERRIDING and "dataValues" in header.get("__seen__", ()):
-                    raise DvsJsonError(f"header field {key!r} after dataValues is not supported")
-            if key == "dataValues":
-                header.setdefault("__seen__", set()).add("dataValues")
             if buf.expect(",}") == "}":
                 return
     finally:

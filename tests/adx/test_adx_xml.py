@@ -399,3 +399,29 @@ def test_reader_streams_from_file_object(tmp_path):
     with open(path, "rb") as fh:
         assert list(read_adx(fh, data_sets={"DS_A": DS})) == values
     assert list(read_adx(str(path), data_sets={"DS_A": DS})) == values
+
+
+def test_category_repeated_in_one_value_refused():
+    with pytest.raises(AdxWriteError, match="twice"):
+        write_adx(
+            [
+                DataValue(
+                    "DS_A", "202401", "OU_1", "CASES", "1", (("SEX", "SEX_F"), ("SEX", "SEX_M"))
+                )
+            ],
+            io.BytesIO(),
+        )
+    with pytest.raises(AdxWriteError, match="twice"):
+        write_adx(
+            [
+                DataValue(
+                    "DS_A",
+                    "202401",
+                    "OU_1",
+                    "CASES",
+                    "1",
+                    attribute_options=(("M", "A"), ("M", "B")),
+                )
+            ],
+            io.BytesIO(),
+        )

@@ -136,3 +136,24 @@ def test_size_cap_and_wrong_data_set():
         list(read_json(out.getvalue(), max_bytes=100))
     with pytest.raises(DvsJsonError, match="OI_ENROLMENT"):
         write_json(_values(), io.BytesIO(), data_set="OI_CLAIMS")
+
+
+def test_multibyte_characters_split_across_reads_and_gzip_output(tmp_path):
+    import gzip
+
+    values = [DataValue("OI_ENROLMENT", "202401", "OU", "OI_NOTE", "ééé€€€" * 3, comment="ü")]
+    path = tmp_path / "v.json.gz"
+    with gzip.open(path, "wb") as fh:  # GzipFile: binary, with an integer ``mode``
+        write_json(values, fh)
+    data = gzip.decompress(path.read_bytes())
+    for chunk in (1, 2, 3, 5):
+        stream = Trickle(data)
+        stream.read = lambda size=-1, s=stream, c=chunk: s._b.read(c)
+        got = list(read_json(stream))
+        assert got[0]["value"] == values[0].value and got[0]["comment"] == "ü"
+
+
+def test_header_after_values_refused():
+    doc = b'{"dataValues": [{"dataElement": "E", "value": "1"}], "period": "202401"}'
+    with pytest.raises(DvsJsonError, match="after dataValues"):
+        list(read_json(doc))
