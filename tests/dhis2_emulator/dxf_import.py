@@ -12,7 +12,7 @@ from . import periods
 from .options import ImportOptions, normalize_strategy
 from .responses import ImportSummary
 from .schema import DEFAULT_COC
-from .store import Store, StoredValue, User
+from .store import Store, StoredValue, User, normalize_scheme
 from .valuetypes import invalid_reason, is_zero_and_insignificant, normalize_boolean
 
 MESSAGES = {
@@ -103,16 +103,22 @@ class DxfImporter:
             self.schemes[name] = self.header.get(name) or (
                 self.header.get("idScheme") if self.header.get("idScheme") else None
             ) or options.scheme(name)  # fmt: skip
+            self.schemes[name] = normalize_scheme(self.schemes[name])
         self.strategy = normalize_strategy(self.header.get("strategy")) or options.strategy
         dry = self.header.get("dryRun")
         self.dry_run = _truthy(dry) if dry is not None else options.dry_run
         self.force = options.force and user.superuser
         self.today = dt.date.today()
+        self.now = (
+            now()
+        )  # one timestamp per import, like DHIS2's ``importDataValue(..., now, ...)``
         self.data_set: dict | None = None
         self.outer_ou: dict | None = None
         self.outer_aoc: dict | None = None
         self.aborted = False
         self._future_cache: dict[str, periods.Period] = {}
+        self._sets_cache: dict[str, list[dict]] = {}  # data element UID -> its data sets
+        self._hierarchy_cache: dict[str, bool] = {}  # org unit UID -> in the user's hierarchy
 
     # ---- data set level -------------------------------------------------------------------------
     def _abort(self, code: str, obj: str, key: str, prop: str) -> None:
@@ -178,10 +184,22 @@ class DxfImporter:
         self.summary.ignored += 1
         self.summary.reject(index)
 
+    def _data_sets_of(self, de: dict) -> list[dict]:
+        found = self._sets_cache.get(de["id"])
+        if found is None:
+            found = self._sets_cache[de["id"]] = sorted(
+                self.store.data_sets_of(de["id"]), key=lambda d: d["id"]
+            )
+        return found
+
     def _data_sets_to_check(self, de: dict) -> list[dict]:
-        if self.data_set is not None:
-            return [self.data_set]
-        return sorted(self.store.data_sets_of(de["id"]), key=lambda d: d["id"])
+        return [self.data_set] if self.data_set is not None else self._data_sets_of(de)
+
+    def _in_hierarchy(self, ou_uid: str) -> bool:
+        found = self._hierarchy_cache.get(ou_uid)
+        if found is None:
+            found = self._hierarchy_cache[ou_uid] = self.store.in_hierarchy(self.user, ou_uid)
+        return found
 
     def import_value(self, index: int, raw: dict) -> None:
         store, h = self.store, self.header
@@ -239,7 +257,7 @@ class DxfImporter:
             if option is not None:
                 return self._fail(index, "E7616", (aoc["id"], option),
                                   {"attributeOptionCombo": aoc["id"], "categoryOption": option}, "attributeOptionCombo")  # fmt: skip
-        if not store.in_hierarchy(self.user, ou["id"]):
+        if not self._in_hierarchy(ou["id"]):
             return self._fail(index, "E7617", (ou["id"], self.user.username),
                               {"organisationUnit": ou["id"], "user": self.user.username}, "orgUnit")  # fmt: skip
         value, comment = raw["value"], raw["comment"]
@@ -265,7 +283,7 @@ class DxfImporter:
             if flags.get("requireAttributeOptionCombo"):
                 return self._fail(index, "E7631", (), {}, "attributeOptionCombo")
             aoc = store.default_coc()
-        de_sets = store.data_sets_of(de["id"])
+        de_sets = self._data_sets_of(de)
         if flags.get("strictPeriods") and period.period_type not in {
             d.get("periodType") for d in de_sets
         }:
@@ -346,7 +364,7 @@ class DxfImporter:
         zero = is_zero_and_insignificant(value, de)
         if zero and (existing is None or self.strategy == "CREATE"):
             return  # skipped: counted nowhere (§3.1)
-        stamp = now()
+        stamp = self.now
         if existing is not None and not existing.deleted:
             if self.strategy in ("CREATE_AND_UPDATE", "UPDATE"):
                 if (value is None and comment is None) or deleted or zero:

@@ -6,6 +6,7 @@ Independent of the project's ``adx.periods`` on purpose: the emulator is an orac
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -201,6 +202,7 @@ def _start_of(ptype: str, y: int, n: int | None, d: int | None) -> dt.date | Non
     return dt.date(y, _ANCHOR_MONTH[ptype], 1)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_iso(text: str | None) -> Period | None:
     """Parse a DHIS2 ISO period id (``202301``, ``2023Q1``, ``2023W1``, ``2023July``…); None if invalid."""
     if not text:

@@ -121,7 +121,8 @@ class Store:
         ident = ident.strip()
         if not ident:
             return None
-        scheme = normalize_scheme(scheme)
+        if scheme != "UID" and scheme != "CODE":
+            scheme = normalize_scheme(scheme)
         if scheme == "UID":
             return self.objects[plural].get(ident)
         with self.lock:
