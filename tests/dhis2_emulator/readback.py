@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from lxml import etree
 
@@ -109,9 +110,12 @@ def select(
     aoc_filter = {a for a in _split(params, "attributeOptionCombo")}
     include_deleted = params.get("includeDeleted", ["false"])[0].lower() == "true"
     wanted_periods = {p.iso for p in (periods.parse_iso(i) for i in period_ids) if p}
+    since = _last_updated_since(params)
     rows = []
     for value in store.iter_values(include_deleted):
         if value.data_element not in de_ids or value.org_unit not in ou_ids:
+            continue
+        if since is not None and value.last_updated < since:
             continue
         if aoc_filter and value.attribute_option_combo not in aoc_filter:
             continue
@@ -133,6 +137,28 @@ def select(
         )
     )
     return data_sets, rows
+
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+
+
+def _last_updated_since(params: dict[str, list[str]]) -> dt.datetime | None:
+    """``lastUpdated`` (a date or datetime) or ``lastUpdatedDuration`` (``10d``, ``2h``, ``30m``, ``45s``)."""
+    if params.get("lastUpdated"):
+        text = params["lastUpdated"][0]
+        try:
+            return dt.datetime.fromisoformat(text.replace("Z", ""))
+        except ValueError:
+            raise ReadError(None, f"Invalid lastUpdated: `{text}`") from None
+    if params.get("lastUpdatedDuration"):
+        text = params["lastUpdatedDuration"][0]
+        match = _DURATION.match(text.strip())
+        if not match:
+            raise ReadError("E2005", f"Duration is not valid: `{text}`")
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return now - dt.timedelta(**{unit: int(match.group(1))})
+    return None
 
 
 def _out_schemes(params: dict[str, list[str]], default: str) -> dict[str, str]:

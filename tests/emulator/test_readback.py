@@ -107,3 +107,12 @@ def test_read_access(emu):
     r = requests.get(emu.url + "/api/dataValueSets", auth=("clerk", "Clerk123!"),
                      params={"dataSet": "DS_MAL", "period": "202301", "orgUnit": "OU_123"})  # fmt: skip
     assert (r.status_code, r.json()["errorCode"]) == (409, "E2012")
+
+
+def test_last_updated_filters(emu):
+    base = {"dataSet": "DS_MAL", "orgUnit": "OU_123"}
+    assert len(read(emu, **base, lastUpdatedDuration="1d").json()["dataValues"]) == 3
+    assert read(emu, **base, lastUpdated="2999-01-01").json()["dataValues"] == []
+    assert len(read(emu, **base, lastUpdated="2000-01-01").json()["dataValues"]) == 3
+    r = read(emu, **base, lastUpdatedDuration="soon")
+    assert (r.status_code, r.json()["errorCode"]) == (409, "E2005")
