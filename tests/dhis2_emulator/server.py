@@ -183,9 +183,7 @@ class Dhis2Emulator:
         if method == "GET" and parts == ["system", "info"]:
             return json_response(200, self._system_info())
         if method == "GET" and parts == ["me"]:
-            return json_response(200, {"id": user.uid, "username": user.username,
-                                       "authorities": sorted(user.authorities),
-                                       "organisationUnits": [{"id": o} for o in (user.org_units or [])]})  # fmt: skip
+            return json_response(200, self._me(user, params))
         if parts[:1] == ["dataValueSets"] and len(parts) == 1:
             if method == "POST":
                 if not user.has(AUTHORITY_DATA_ADD):
@@ -256,6 +254,33 @@ class Dhis2Emulator:
                                                                             "uid": parts[1]}))  # fmt: skip
                 return json_response(status, message)
         return json_response(404, error_message(404, f"No handler found for {method} /api{rest}"))
+
+    def _me(self, user: User, params) -> dict:
+        """``/api/me``: capture org units are the roots when the user has no explicit list."""
+        with self.store.lock:
+            units = user.org_units
+            if units is None:
+                units = tuple(
+                    uid
+                    for uid, ou in self.store.objects["organisationUnits"].items()
+                    if not ou.get("parent")
+                )
+            me = {"id": user.uid, "username": user.username, "name": user.username,
+                  "authorities": sorted(user.authorities), "organisationUnits": [{"id": o} for o in units]}  # fmt: skip
+            tree = query.parse_fields(
+                ",".join(params.get("fields", []))
+                or "id,username,name,authorities,organisationUnits"
+            )
+            out: dict = {}
+            for name, sub in tree:
+                if name not in me:
+                    continue
+                if name == "organisationUnits" and sub is not None:
+                    out[name] = [query.render(self.store, "organisationUnits", self.store.get("organisationUnits", r["id"]), sub)
+                                 for r in me[name] if self.store.get("organisationUnits", r["id"])]  # fmt: skip
+                else:
+                    out[name] = me[name]
+            return out
 
     def _system_info(self) -> dict:
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]

@@ -214,3 +214,14 @@ def test_every_list_endpoint_answers(dhis2_emulator, path):
     body = get(dhis2_emulator, path, paging="false", fields="id")
     kind = path.rsplit("/", 1)[1]
     assert len(body[kind]) == len(dhis2_emulator.store.objects[kind]) >= 1
+
+
+def test_me_with_capture_org_units(dhis2_emulator):
+    dhis2_emulator.load_metadata(malaria())
+    me = get(dhis2_emulator, "/api/me", fields="id,username,authorities,organisationUnits[id,path]")
+    assert me["username"] == "admin" and me["authorities"] == ["ALL"]
+    assert me["organisationUnits"] == [{"id": "OuRoot00001", "path": "/OuRoot00001"}]
+    dhis2_emulator.add_user("clerk", "Clerk123!", ("F_DATAVALUE_ADD",), org_units=["OuFacil0002"])
+    r = requests.get(dhis2_emulator.url + "/api/me", params={"fields": "organisationUnits[code]"},
+                     auth=("clerk", "Clerk123!"))  # fmt: skip
+    assert r.json() == {"organisationUnits": [{"code": "OU_456"}]}
