@@ -165,8 +165,8 @@ def main() -> int:
         for name, n in report.rows.items():
             s = report.seconds_per_table.get(name, 0.0)
             print(f"{name:<20}{n:>14,}{s:>10.1f}{(n / s if s else 0):>12,.0f}")
-        fk = report.seconds_per_table.get("(foreign keys)", 0.0)
-        print(f"{'(re-adding FKs)':<20}{'':>14}{fk:>10.1f}")
+        fk = report.seconds_per_table.get("(constraints)", 0.0)
+        print(f"{'(re-adding constraints)':<20}{'':>14}{fk:>10.1f}")
         print(
             f"{'TOTAL (wall)':<20}{report.total_rows:>14,}{total:>10.1f}{report.total_rows / total:>12,.0f}"
         )

@@ -25,8 +25,8 @@ from synthetic_data.reference import build_reference
 from synthetic_data.target import (
     advance_sequences,
     prepare,
-    restore_foreign_keys,
-    suspend_foreign_keys,
+    restore_constraints,
+    suspend_constraints,
 )
 
 CHUNK_FAMILIES = (
@@ -60,12 +60,12 @@ def generate(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
-            saved = suspend_foreign_keys(conn)
+            saved = suspend_constraints(conn)
             _load(ctx, conn, per_table)
             t1 = time.perf_counter()
-            restore_foreign_keys(conn, saved)
+            restore_constraints(conn, saved)
             advance_sequences(conn)
-            per_table["(foreign keys)"] = time.perf_counter() - t1
+            per_table["(constraints)"] = time.perf_counter() - t1
     except sa.exc.OperationalError as exc:
         raise GenerationError(
             f"cannot write to the database: {str(exc.orig).strip().splitlines()[0]}"

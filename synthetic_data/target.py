@@ -102,33 +102,66 @@ def advance_sequences(conn: sa.Connection) -> None:
         )
 
 
-def suspend_foreign_keys(conn: sa.Connection) -> list[tuple[str, str, str]]:
-    """PostgreSQL: drop the FKs declared on the generated tables, inside the load transaction.
+def suspend_constraints(conn: sa.Connection) -> list[str]:
+    """PostgreSQL: drop the FKs, UNIQUE constraints and plain indexes of the generated tables, inside the
+    load transaction; returns the statements that re-create them (``restore_constraints``).
 
-    A deferred FK queues one trigger event per inserted row and checks them one by one at commit,
-    which dominates a multi-million-row load. Re-adding the constraint (``restore_foreign_keys``)
-    validates all rows in one set-based query instead. Both happen in the same transaction, so the
-    schema is never seen without its constraints and a violation still aborts everything.
-    Returns (table, constraint name, definition) for restore.
+    This is pg_restore's bulk-load order. A deferred FK queues one trigger event per inserted row and
+    checks them one by one at commit, and random UUID keys make every inserted row a random B-tree
+    insert; re-adding the constraint validates all rows in one set-based query and builds each index
+    by sorting. Both happen in the same transaction, so no other session ever sees the tables without
+    their constraints, and a violation still aborts everything. Primary keys stay in place.
     """
     if conn.dialect.name != "postgresql":
         return []
-    rows = conn.execute(
+    names = {"names": list(GENERATED_TABLES)}
+    scope = (
+        "JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+        "WHERE n.nspname = current_schema() AND r.relname = ANY(:names)"
+    )
+    fks = conn.execute(
         sa.text(
-            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-            "JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
-            "WHERE c.contype = 'f' AND n.nspname = current_schema() AND r.relname = ANY(:names) "
-            "ORDER BY r.relname, c.conname"
+            f"SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            f"{scope} AND c.contype = 'f' ORDER BY r.relname, c.conname"
         ),
-        {"names": list(GENERATED_TABLES)},
+        names,
+    ).all()
+    # UNIQUE constraints nobody references (an FK elsewhere would depend on their index)
+    uniques = conn.execute(
+        sa.text(
+            f"SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            f"{scope} AND c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+            "AND f.conindid = c.conindid) ORDER BY r.relname, c.conname"
+        ),
+        names,
+    ).all()
+    indexes = conn.execute(
+        sa.text(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class r ON r.oid = i.indrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+            "WHERE n.nspname = current_schema() AND r.relname = ANY(:names) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ORDER BY 1"
+        ),
+        names,
     ).all()
     quote = conn.dialect.identifier_preparer.quote
-    for table, name, _ in rows:
+    restore = []
+    for table, name, _ in fks:
         conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
-    return [tuple(r) for r in rows]
+    for table, name, definition in uniques:
+        conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+    for name, definition in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+        restore.append(definition)
+    restore += [
+        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+        for table, name, definition in fks
+    ]
+    return restore
 
 
-def restore_foreign_keys(conn: sa.Connection, saved: list[tuple[str, str, str]]) -> None:
-    quote = conn.dialect.identifier_preparer.quote
-    for table, name, definition in saved:
-        conn.exec_driver_sql(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+def restore_constraints(conn: sa.Connection, statements: list[str]) -> None:
+    for statement in statements:
+        conn.exec_driver_sql(statement)

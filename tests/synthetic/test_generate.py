@@ -9,10 +9,15 @@ from synthetic_data import GenerationError, GenerationOptions, generate
 from tests.synthetic.helpers import content_hashes, rows, scalar
 
 FK_COUNT = "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
+SCHEMA_OBJECTS = (
+    "SELECT (SELECT string_agg(indexdef, ';' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'),"
+    " (SELECT string_agg(pg_get_constraintdef(oid), ';' ORDER BY conname) FROM pg_constraint)"
+)
 
 
 def test_into_existing_real_schema_commits_and_keeps_openimis_working(openimis_pg_url):
     fks_before = scalar(openimis_pg_url, FK_COUNT)
+    objects_before = rows(openimis_pg_url, SCHEMA_OBJECTS)
     max_loc_before = scalar(openimis_pg_url, 'SELECT max("LocationId") FROM "tblLocations"')
     report = generate(
         openimis_pg_url, GenerationOptions(insurees=400, seed=7, mode="into_existing")
@@ -20,6 +25,8 @@ def test_into_existing_real_schema_commits_and_keeps_openimis_working(openimis_p
     assert report.rows["tblInsuree"] >= 400 and report.rows["tblClaim"] > 400
     # every FK is back (and was validated when re-added)
     assert scalar(openimis_pg_url, FK_COUNT) == fks_before
+    # ... and so is every index and constraint, with the same definition
+    assert rows(openimis_pg_url, SCHEMA_OBJECTS) == objects_before
     # base data untouched; new ids start after the existing ones
     assert (
         scalar(
