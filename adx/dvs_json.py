@@ -68,36 +68,43 @@ def write_json(
         f'"categoryOptionComboIdScheme":{_q(coc_id_scheme)}',
     ]
     write("{" + ",".join(head) + ',"dataValues":[')
-    quoted: dict[str, str] = {}
+    # Per-value work is kept to dict lookups: the '{"dataElement":..,"categoryOptionCombo":..,'
+    # prefix is cached per (element, options), the period/org unit part per run of equal ones.
     periods: dict[str, str] = {}
-    cocs: dict[tuple, str] = {}
+    prefixes: dict[tuple, str] = {}
     aocs: dict[tuple, str] = {}
+    tails: dict[str, str] = {}  # value -> '"value":"12"}' for small repeated values
     buf: list[str] = []
     count = 0
+    pe_raw = ou_raw = None
+    middle = ""
     for v in values:
         if data_set is not None and v.data_set and v.data_set != data_set:
             raise DvsJsonError(
                 f"value of data element {v.data_element!r} belongs to data set {v.data_set!r}, "
                 f"not {data_set!r}; write one JSON document per data set"
             )
-        pe = periods.get(v.period)
-        if pe is None:
-            try:
-                pe = periods[v.period] = _q(parse_period(v.period).id)
-            except PeriodError as exc:
-                raise DvsJsonError(
-                    f"data element {v.data_element!r}, org unit {v.org_unit!r}: {exc}"
-                ) from None
+        if v.period != pe_raw or v.org_unit != ou_raw:
+            pe_raw, ou_raw = v.period, v.org_unit
+            pe = periods.get(pe_raw)
+            if pe is None:
+                try:
+                    pe = periods[pe_raw] = _q(parse_period(pe_raw).id)
+                except PeriodError as exc:
+                    raise DvsJsonError(
+                        f"data element {v.data_element!r}, org unit {v.org_unit!r}: {exc}"
+                    ) from None
+            middle = f'"period":{pe},"orgUnit":{_q(ou_raw)},'
         if per_value:
-            coc = _q(resolve(v))
+            prefix = f'{{"dataElement":{_q(v.data_element)},"categoryOptionCombo":{_q(resolve(v))},'
         else:
             ckey = (v.data_element, v.category_options)
-            coc = cocs.get(ckey)
-            if coc is None:
-                coc = cocs[ckey] = _q(resolve(v.data_element, v.category_options))
-        de = quoted.get(v.data_element) or quoted.setdefault(v.data_element, _q(v.data_element))
-        ou = quoted.get(v.org_unit) or quoted.setdefault(v.org_unit, _q(v.org_unit))
-        item = f'{{"dataElement":{de},"period":{pe},"orgUnit":{ou},"categoryOptionCombo":{coc},'
+            prefix = prefixes.get(ckey)
+            if prefix is None:
+                coc = _q(resolve(v.data_element, v.category_options))
+                prefix = prefixes[ckey] = (
+                    f'{{"dataElement":{_q(v.data_element)},"categoryOptionCombo":{coc},'
+                )
         if v.attribute_options:
             akey = (v.data_set, v.attribute_options)
             aoc = aocs.get(akey)
@@ -108,17 +115,22 @@ def write_json(
                         "pass a two-argument coc_for(owner, options) to resolve attribute option combos"
                     )
                 aoc = aocs[akey] = _q(resolve(v.data_set, v.attribute_options))
-            item += f'"attributeOptionCombo":{aoc},'
-        item += f'"value":{_q(v.value)}'
-        if v.comment is not None:
-            item += f',"comment":{_q(v.comment)}'
-        buf.append(item + "}")
+            prefix += f'"attributeOptionCombo":{aoc},'
+        if v.comment is None:
+            tail = tails.get(v.value)
+            if tail is None:
+                tail = f'"value":{_q(v.value)}}}'
+                if len(tails) < 4096:
+                    tails[v.value] = tail
+        else:
+            tail = f'"value":{_q(v.value)},"comment":{_q(v.comment)}}}'
+        buf.append(("," if count else "") + prefix + middle + tail)
         count += 1
         if len(buf) >= 4096:
-            write(("," if count > len(buf) else "") + ",".join(buf))
+            write("".join(buf))
             buf.clear()
     if buf:
-        write(("," if count > len(buf) else "") + ",".join(buf))
+        write("".join(buf))
     write("]}")
     return count
 

@@ -127,8 +127,8 @@ def floor_json(vals, out) -> int:
         )
         sep = "," if n else ""
         parts.append(
-            f'{sep}{{"dataElement":"{v.data_element}","period":"{v.period}","orgUnit":"{v.org_unit}",'
-            f'"categoryOptionCombo":"{coc}","value":"{v.value}"}}'
+            f'{sep}{{"dataElement":"{v.data_element}","categoryOptionCombo":"{coc}",'
+            f'"period":"{v.period}","orgUnit":"{v.org_unit}","value":"{v.value}"}}'
         )
         n += 1
         if len(parts) > 4096:
