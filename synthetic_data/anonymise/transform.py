@@ -27,7 +27,7 @@ class TableTransformer:
         self.shift = shift_months
         self.pk = next(iter(self.table.primary_key.columns)).name
         self.has_legacy = "LegacyID" in self.table.c or "LegacyId" in self.table.c
-        self._plan: dict[str, Callable[[list, Sequence], list]] = {}
+        self._plan: dict[str, Callable[[list, dict], list]] = {}
         self.report = TableReport()
         for col in self.table.c:
             action = action_of(table, col.name)
@@ -43,22 +43,22 @@ class TableTransformer:
                 self.report.replaced[col.name] = action.value
             self._plan[col.name] = self._column_function(col, action)
 
-    def _column_function(self, col, action: Action) -> Callable[[list, Sequence], list]:
+    def _column_function(self, col, action: Action) -> Callable[[list, dict], list]:
         p, n = self.pseudo, self.shift
         if action is Action.DROP:
-            return lambda values, rows: [None] * len(values)
+            return lambda values, cols: [None] * len(values)
         if action is Action.DOB:
-            return lambda values, rows: self._dobs(col.name, values, rows)
+            return lambda values, cols: self._dobs(col.name, values, cols)
         if action is Action.KEEP:
             if isinstance(col.type, sat.DateTime) and n:
-                return lambda values, rows: [
+                return lambda values, cols: [
                     None if v is None else shift_timestamp(v, n) for v in values
                 ]
             if isinstance(col.type, sat.Date) and n:
-                return lambda values, rows: [
+                return lambda values, cols: [
                     None if v is None else add_months(v, n) for v in values
                 ]
-            return lambda values, rows: values
+            return lambda values, cols: values
         fake: Callable[[str], str] = {
             Action.UUID: p.uuid,
             Action.FIRST_NAME: p.first_name,
@@ -71,7 +71,7 @@ class TableTransformer:
         }[action]
         cache: dict[str, str] = {}
 
-        def replace(values: list, rows: Sequence) -> list:
+        def replace(values: list, cols: dict) -> list:
             out = []
             for v in values:
                 if v is None or not str(v).strip():
@@ -88,18 +88,18 @@ class TableTransformer:
 
         return replace
 
-    def _dobs(self, column: str, values: list, rows: Sequence) -> list:
+    def _dobs(self, column: str, values: list, columns: dict[str, Sequence]) -> list:
         """Day drawn per entity (stable id = LegacyID or own key), so history rows agree."""
-        legacy = "LegacyID" if "LegacyID" in self.table.c else "LegacyId"
+        legacy = columns["LegacyID" if "LegacyID" in self.table.c else "LegacyId"]
+        keys = columns[self.pk]
         out = []
-        for v, row in zip(values, rows, strict=True):
+        for v, leg, key in zip(values, legacy, keys, strict=True):
             if v is None:
                 out.append(None)
                 continue
             if isinstance(v, dt.datetime):
                 v = v.date()
-            m = row._mapping
-            stable = m[legacy] if m[legacy] is not None else m[self.pk]
+            stable = leg if leg is not None else key
             draw = self.pseudo.draw(
                 "dob", f"{self.table.name}\0{stable}\0{column}\0{v.isoformat()}"
             )
@@ -107,9 +107,10 @@ class TableTransformer:
         return out
 
     def frame(self, rows: Sequence) -> pd.DataFrame:
+        """``rows`` are tuples in the table's column order (as ``source.iter_chunks`` yields them)."""
+        columns = dict(zip(self.table.c.keys(), zip(*rows, strict=True), strict=True))
         data = {}
         for name, fn in self._plan.items():
-            values = [r._mapping[name] for r in rows]
-            data[name] = pd.Series(fn(values, rows), dtype=object)
+            data[name] = pd.Series(fn(list(columns[name]), columns), dtype=object)
         self.report.rows += len(rows)
         return pd.DataFrame(data)
