@@ -120,10 +120,11 @@ def write_adx(
     """Stream ``values`` as one ADX document to ``out``; returns the number of values written.
 
     Consecutive values with the same :func:`group_key` share a ``<group>`` (see
-    :func:`sort_values`). ``exported`` defaults to now (UTC). With ``data_sets`` (by code),
-    values of non-numeric data elements are written as ``value="0"`` + ``<annotation>``, and a
-    value whose data element is not in its data set is refused. Without it every value must be
-    an ``xs:decimal``. Raises AdxWriteError naming the offending value.
+    :func:`sort_values`). ``exported`` defaults to now (a naive datetime is taken as UTC).
+    With ``data_sets`` (by code), values of non-numeric data elements are written as
+    ``value="0"`` + ``<annotation>``, and a value whose data element is not in its data set is
+    refused. Without it every value must be an ``xs:decimal``. Raises AdxWriteError naming the
+    offending value.
     """
     # (data set, data element) -> {category options -> (start-tag prefix, numeric)}
     templates: dict[tuple[str, str], dict[tuple, tuple[str, bool]]] = {}
