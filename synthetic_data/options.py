@@ -11,6 +11,9 @@ Mode = Literal["create", "into_existing"]
 
 PRESET_INSUREES: dict[str, int] = {"small": 2_000, "medium": 100_000, "large": 1_000_000}
 MAX_MONTHS = 120
+MIN_INSUREES = 20
+# ClaimCode is varchar(8) ("C" + 7 digits of the id): 2M insurees make ~7M claims over 24 months.
+MAX_INSUREES = 2_000_000
 
 
 class GenerationError(ValueError):
@@ -34,10 +37,10 @@ class GenerationOptions:
                 f"unknown preset {self.preset!r}: use one of {', '.join(PRESET_INSUREES)}"
             )
         if self.insurees is not None and not (
-            isinstance(self.insurees, int) and 20 <= self.insurees <= 20_000_000
+            isinstance(self.insurees, int) and MIN_INSUREES <= self.insurees <= MAX_INSUREES
         ):
             raise GenerationError(
-                f"insurees must be an integer between 20 and 20,000,000, got {self.insurees!r}"
+                f"insurees must be an integer between {MIN_INSUREES} and {MAX_INSUREES:,}, got {self.insurees!r}"
             )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise GenerationError(f"seed must be a non-negative integer, got {self.seed!r}")

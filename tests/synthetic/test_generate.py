@@ -123,6 +123,7 @@ def test_span_options(tmp_path):
         ({"start": "2023-13"}, "start must be YYYY-MM"),
         ({"start": "01-2023"}, "start must be YYYY-MM"),
         ({"insurees": 0}, "insurees"),
+        ({"insurees": 3_000_000}, "insurees"),
         ({"seed": -1}, "seed"),
         ({"mode": "append"}, "mode"),
     ],
