@@ -15,7 +15,7 @@ from openimis_db import tables as t
 
 from .options import AnonymiseError
 
-__all__ = ["SourceTable", "probe_source"]
+__all__ = ["SourceTable", "probe_source", "layout_from_columns"]
 
 
 @dataclass(frozen=True)
@@ -40,17 +40,34 @@ class SourceTable:
 
 def probe_source(engine: sa.Engine) -> dict[str, SourceTable]:
     inspector = sa.inspect(engine)
-    present = {n.lower(): n for n in inspector.get_table_names()}
+    names = inspector.get_table_names()
+    present = {n.lower(): n for n in names}
+    return layout_from_columns(
+        {
+            present[m.lower()]: [c["name"] for c in inspector.get_columns(present[m.lower()])]
+            for m in t.MODELED_TABLES
+            if m.lower() in present
+        },
+        table_count=len(names),
+    )
+
+
+def layout_from_columns(
+    source_columns: dict[str, list[str]], table_count: int | None = None
+) -> dict[str, SourceTable]:
+    """Match the modeled tables and columns to a source's ``{table: [columns]}`` (any letter case)."""
+    present = {n.lower(): n for n in source_columns}
     missing_tables = [n for n in t.MODELED_TABLES if n.lower() not in present]
     if missing_tables:
+        found = table_count if table_count is not None else len(source_columns)
         raise AnonymiseError(
             f"the source is not an openIMIS database this tool knows: table(s) {', '.join(missing_tables)} "
-            f"not found (found {len(present)} tables); check the source URL and schema"
+            f"not found (found {found} tables); check the source URL and schema"
         )
     out: dict[str, SourceTable] = {}
     for name in t.MODELED_TABLES:
         src_name = present[name.lower()]
-        src_cols = {c["name"].lower(): c["name"] for c in inspector.get_columns(src_name)}
+        src_cols = {c.lower(): c for c in source_columns[src_name]}
         model = t.metadata.tables[name]
         missing = [c.name for c in model.c if c.name.lower() not in src_cols]
         if missing:
