@@ -208,24 +208,47 @@ def build_dataset(
         for e in specs
     }
     c = config.code
-    out = []
-    for period, org in cells:
-        for e in specs:
-            for opts in combos[e.code]:
-                value = totals.get((e.code, period, org, opts), 0)
-                pairs = tuple((c(cat), c(opt)) for cat, opt in zip(e.categories, opts, strict=True))
-                out.append(
-                    (
-                        c(ds),
-                        period,
-                        org,
-                        c(e.code),
-                        encode_options(pairs),
-                        "",
-                        format_value(value, e, f"{ds} {period} {org}"),
-                    )
+    # Codes and encoded option strings are worked out once per element, not per value.
+    layout = [
+        (
+            e,
+            c(e.code),
+            [
+                (
+                    opts,
+                    encode_options(
+                        tuple((c(cat), c(opt)) for cat, opt in zip(e.categories, opts, strict=True))
+                    ),
                 )
-    result = pd.DataFrame(out, columns=list(FRAME_COLUMNS), dtype="string")
+                for opts in combos[e.code]
+            ],
+        )
+        for e in specs
+    ]
+    ds_code = c(ds)
+    columns: list[list[str]] = [[], [], [], [], [], []]
+    for period, org in cells:
+        where = f"{ds} {period} {org}"
+        for e, de_code, options in layout:
+            for opts, encoded in options:
+                value = totals.get((e.code, period, org, opts), 0)
+                text = "0" if value == 0 else format_value(value, e, where)
+                for col, v in zip(
+                    columns, (ds_code, period, org, de_code, encoded, text), strict=True
+                ):
+                    col.append(v)
+    out = pd.DataFrame(
+        {
+            name: pd.array(col, dtype="string")
+            for name, col in zip(
+                ("data_set", "period", "org_unit", "data_element", "category_options", "value"),
+                columns,
+                strict=True,
+            )
+        }
+    )
+    out["attribute_options"] = pd.array([""] * len(out), dtype="string")
+    result = out[list(FRAME_COLUMNS)]
     return result.sort_values(list(FRAME_COLUMNS[:5]), ignore_index=True)
 
 
