@@ -159,3 +159,24 @@ def test_export_format_and_dataset_selection(small_sqlite_url, tmp_path, capsys)
         "OI_CLAIMS_202403.adx.xml", "OI_CLAIMS_202404.adx.xml"
     ]  # fmt: skip
     assert "2 file(s) written" in capsys.readouterr().err
+
+
+def test_unmapped_org_units_fail_the_blocking_check(small_sqlite_url, tmp_path, capsys):
+    """Mapping mode with one facility mapped: the others are named, nothing is exported."""
+    import sqlite3
+
+    db = small_sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        codes = sorted(r[0].strip() for r in conn.execute(
+            'SELECT "HFCode" FROM "tblHF" WHERE "ValidityTo" IS NULL'))  # fmt: skip
+    mapping = tmp_path / "map.csv"
+    mapping.write_text(f"openimis_code,dhis2_id,kind\n{codes[0]},OU_FIRST,facility\n")
+    config = tmp_path / "catalogue.toml"
+    config.write_text(f'[catalogue]\norg_unit_id = "mapping"\nmapping_file = "{mapping}"\n')
+    argv = ["export", "--db", small_sqlite_url, "--period", "202402", "--out", str(tmp_path / "o"),
+            "--dataset", "OI_CLAIMS", "--config", str(config)]  # fmt: skip
+    assert main(argv) == 1
+    line = _error_line(capsys)
+    assert "check org_units_mapped on claims_dataset failed" in line
+    assert codes[1] in line
+    assert not list((tmp_path / "o").glob("OI_CLAIMS_*"))

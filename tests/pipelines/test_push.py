@@ -126,6 +126,10 @@ def test_cli_push_conflicts_beyond_tolerance_exit_1(
 
     monkeypatch.setenv("DHIS2_CONFLICT_TOLERANCE", "1000000")
     monkeypatch.setenv("DHIS2_TOKEN", dhis2_emulator.admin_token)
+    stored_before = dhis2_emulator.data_values()
+    assert main([*argv, "--dry-run"]) == 0
+    assert "DRY RUN" in capsys.readouterr().out
+    assert dhis2_emulator.data_values() == stored_before  # a dry run stores nothing
     assert main([*argv, "--async"]) == 0
     assert "SUCCESS" in capsys.readouterr().out
 
