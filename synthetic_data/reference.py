@@ -13,7 +13,6 @@ from synthetic_data._util import (
     codes,
     dates,
     join_text,
-    nullable_float,
     nullable_int,
     pick,
     rng_for,
@@ -362,13 +361,11 @@ def _products(ctx: Context, rng, loc: dict) -> dict:
     ]
     n = len(spec)
     ids = ctx.ids("tblProduct", n)
-    region_ids = loc["district_ids"]  # placeholder replaced below
     frame_region = np.array([s[2] for s in spec])
-    # region LocationIds: parents of districts; districts are ordered by region
+    # Region LocationIds were allocated just before the districts' ids, in region order.
     n_r = int(loc["village_region"].max()) + 1
     first_region_id = int(loc["district_ids"][0]) - n_r
     region_loc = first_region_id + np.maximum(frame_region, 0)
-    del region_ids
     frame = pd.DataFrame(
         {
             "ProdID": ids,
@@ -510,4 +507,4 @@ def _services(ctx: Context, rng) -> tuple[pd.DataFrame, dict]:
     return frame, {"ids": ids, "price": np.array([c[5] for c in cat.SERVICES]), "cat": cats}
 
 
-__all__ = ["Reference", "build_reference", "tree_shape", "nullable_float"]
+__all__ = ["Reference", "build_reference", "tree_shape"]
