@@ -56,14 +56,24 @@ def age_band_at_period_end(dob: ColumnElement, cal, bands: Sequence[AgeBand]) ->
     return case(*whens, else_=0)
 
 
-def age_band_at(dob: ColumnElement, ref: ColumnElement, bands: Sequence[AgeBand]) -> ColumnElement:
-    """Band index of the age at a per-row date: completed years = (ref_key - dob_key) // 10000
-    with YYYYMMDD integer keys, so leap days and birthdays need no date arithmetic."""
-    diff = date_key(ref) - date_key(dob)
-    whens = [(or_(dob.is_(None), ref.is_(None), diff < 0), UNKNOWN_AGE)]
+def age_key_diff(dob: ColumnElement, ref: ColumnElement) -> ColumnElement:
+    """``ref_key - dob_key`` with YYYYMMDD integer keys (NULL when either date is NULL):
+    completed years = diff // 10000, so leap days and birthdays need no date arithmetic."""
+    return date_key(ref) - date_key(dob)
+
+
+def age_band_of_diff(diff: ColumnElement, bands: Sequence[AgeBand]) -> ColumnElement:
+    """Band index from ``age_key_diff`` (-1 for a missing or future DOB). Taking the difference
+    as a column lets a query compute it once per row rather than once per band."""
+    whens = [(or_(diff.is_(None), diff < 0), UNKNOWN_AGE)]
     for i in range(len(bands) - 1, 0, -1):
         whens.append((diff >= bands[i].low * 10000, i))
     return case(*whens, else_=0)
+
+
+def age_band_at(dob: ColumnElement, ref: ColumnElement, bands: Sequence[AgeBand]) -> ColumnElement:
+    """Band index of the age at a per-row date."""
+    return age_band_of_diff(age_key_diff(dob, ref), bands)
 
 
 def claim_reference_date(config: CatalogueConfig) -> ColumnElement:

@@ -19,7 +19,14 @@ from openimis_db import tables as t
 
 from ..config import CatalogueConfig
 from ..dialect import as_date, days_between
-from ..expressions import age_band_at, cents, claim_reference_date, current, in_period
+from ..expressions import (
+    age_band_of_diff,
+    age_key_diff,
+    cents,
+    claim_reference_date,
+    current,
+    in_period,
+)
 from ..periods import calendar
 from ._long import branch
 
@@ -42,7 +49,7 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
             c.c.ClaimStatus.label("status"),
             c.c.VisitType.label("visit"),
             i.c.Gender.label("sex"),
-            age_band_at(i.c.DOB, ref, config.age_bands).label("age"),
+            age_key_diff(i.c.DOB, ref).label("age_diff"),
             icd.c.ICDCode.label("icd"),
             cents(c.c.Claimed).label("claimed"),
             cents(c.c.Approved).label("approved"),
@@ -64,7 +71,14 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
     ref_only = b.by_ref == 1
     out = [
         branch("OI_CLAIMS", b.period, b.hf_id, b.status, b.visit, func.count()).where(ref_only),
-        branch("OI_CLAIMS_PATIENT", b.period, b.hf_id, b.sex, b.age, func.count()).where(ref_only),
+        branch(
+            "OI_CLAIMS_PATIENT",
+            b.period,
+            b.hf_id,
+            b.sex,
+            age_band_of_diff(b.age_diff, config.age_bands),
+            func.count(),
+        ).where(ref_only),
         branch("OI_CLAIMED_AMOUNT", b.period, b.hf_id, b.status, None, func.sum(b.claimed)).where(
             ref_only
         ),
