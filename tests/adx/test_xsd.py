@@ -78,3 +78,21 @@ def test_errors_do_not_leak_between_calls():
     assert validate_adx(VALID) == []
     errors = validate_adx(VALID.replace(b' orgUnit="OU"', b""))
     assert not any("decimal" in e for e in errors), errors
+
+
+def test_small_documents_report_every_error_with_its_line(tmp_path):
+    doc = VALID.replace(b'value="12"', b'value="x"').replace(b"<annotation>", b"\n<annotation>")
+    doc = doc.replace(b' exported="2024-02-01T10:00:00Z"', b"").replace(b"<group", b"\n<group")
+    errors = validate_adx(doc)
+    assert len(errors) == 2, errors
+    assert errors[0].startswith("line 1:") and "exported" in errors[0]
+    assert errors[1].startswith("line 2:") and "'x'" in errors[1]
+    path = tmp_path / "bad.adx.xml"
+    path.write_bytes(doc)
+    assert validate_adx(path) == errors
+    # A stream cannot be read twice: what the streaming pass saw, without line numbers.
+    import io
+
+    streamed = validate_adx(io.BytesIO(doc))
+    assert streamed and any("exported" in e for e in streamed)
+    assert not any(e.startswith("line ") for e in streamed)
