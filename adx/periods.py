@@ -77,13 +77,12 @@ _WEEKLY = {
 _WEEKLY_BY_INFIX = {infix: name for name, (_, infix) in _WEEKLY.items()}
 _WEEKLY_BY_WEEKDAY = {wd: name for name, (wd, _) in _WEEKLY.items()}
 
-# Month-based types: (first month of the anchor period, length in months, id suffix builder).
-# The "anchor" is the period of the type that starts in the given month of the id's year
-# (or the previous year for the November types, whose ISO year is the year they end in).
+# Month-based types: length in months.
 _MONTHS = {"BiMonthly": 2, "Quarterly": 3, "QuarterlyNov": 3, "SixMonthly": 6,
            "SixMonthlyApril": 6, "SixMonthlyNov": 6, "Yearly": 12, "FinancialApril": 12,
            "FinancialJuly": 12, "FinancialOct": 12, "FinancialNov": 12, "Monthly": 1}  # fmt: skip
-# First month of period number 1 and year offset of its start relative to the id's year.
+# First month of period number 1 and the year of its start relative to the id's year (-1 for the
+# November types, whose id carries the year they end in: 2024Nov = Nov 2023 - Oct 2024).
 _FIRST = {"Monthly": (1, 0), "BiMonthly": (1, 0), "Quarterly": (1, 0), "QuarterlyNov": (11, -1),
           "SixMonthly": (1, 0), "SixMonthlyApril": (4, 0), "SixMonthlyNov": (11, -1),
           "Yearly": (1, 0), "FinancialApril": (4, 0), "FinancialJuly": (7, 0),
@@ -184,13 +183,11 @@ def period_containing(period_type: str, d: date) -> Period:
         raise PeriodError(f"unknown period type {period_type!r}; known: {', '.join(PERIOD_TYPES)}")
     length = _MONTHS[period_type]
     first_month, year_offset = _FIRST[period_type]
-    # Months elapsed since the anchor start (period 1 of the id year d.year - year_offset).
-    id_year = d.year - year_offset
-    anchor = date(id_year + year_offset, first_month, 1)
-    delta = (d.year - anchor.year) * 12 + d.month - anchor.month
+    # Whole periods between period 1 of the id year ``d.year - year_offset`` (which starts in
+    # ``first_month`` of d.year) and d; negative before it. The quotient rolls the id year.
+    index = (d.month - first_month) // length
     periods_per_year = 12 // length
-    index = delta // length  # may be negative or >= periods_per_year: roll the id year
-    id_year += index // periods_per_year
+    id_year = d.year - year_offset + index // periods_per_year
     return _month_period(period_type, id_year, index % periods_per_year + 1)
 
 
