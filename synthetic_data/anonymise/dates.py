@@ -36,6 +36,10 @@ def add_months(d: dt.date, n: int) -> dt.date:
     if n == 0:
         return d
     year, month0 = divmod(month_index(d) + n, 12)
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise ValueError(
+            f"shifting {d.isoformat()} by {n} months leaves the calendar; use a smaller shift"
+        )
     last = calendar.monthrange(year, month0 + 1)[1]
     return d.replace(year=year, month=month0 + 1, day=min(d.day, last))
 

@@ -99,6 +99,10 @@ def _run(source, target, source_url, target_url, options, progress) -> Anonymisa
                     tconn, options.k, ref, options.age_bands, options.suppress
                 )
             advance_sequences(tconn)
+    except ValueError as exc:
+        if isinstance(exc, AnonymiseError):
+            raise
+        raise AnonymiseError(f"{exc} (nothing was written)") from exc
     except sa.exc.IntegrityError as exc:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         raise AnonymiseError(

@@ -8,6 +8,7 @@ table, modeled or not).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pandas as pd
@@ -73,6 +74,8 @@ IDENTIFYING: dict[str, list[tuple[str, str]]] = {
         ("tblInsuree", "GeoLocation"),
     ],
 }
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 # Public values that are kept on purpose (a source person may share a word with a place).
 PUBLIC: list[tuple[str, str]] = [
@@ -159,7 +162,9 @@ def leaks(
     found: dict[str, list[str]] = {}
     target = all_text_values(target_url) - set(baseline)
     folded = {v.strip().casefold() for v in target}
-    long_text = "\n".join(sorted(folded))
+    # substrings are searched in every text but the random hex of UUIDs, where any 8-character
+    # code made of hex digits turns up by chance (exact matches are still checked there)
+    long_text = "\n".join(sorted(v for v in folded if not UUID_RE.fullmatch(v)))
     public = public_values(source_url)
     for kind, values in source_identifiers(source_url).items():
         hits = []

@@ -145,10 +145,39 @@ def totals_by_sex(values: dict) -> Counter:
     return out
 
 
-def check_age_split(special: dict, moves: Counter) -> None:
-    """Totals and sex split identical; OI_CLAIMS_PATIENT's age split equals source + exact moves."""
+NEW_IN_BIRTH_MONTH_SQL = """
+SELECT p."EnrollDate", i."DOB"
+FROM "tblInsureePolicy" ip JOIN "tblPolicy" p ON p."PolicyID" = ip."PolicyId"
+JOIN "tblInsuree" i ON i."InsureeID" = ip."InsureeID"
+WHERE ip."ValidityTo" IS NULL AND p."ValidityTo" IS NULL AND i."ValidityTo" IS NULL
+  AND p."PolicyStage" = 'N'
+"""
+
+
+def birth_month_enrolment_periods(source_url: str, months: int) -> set[str]:
+    """Periods (of the copy) holding a new enrolment in the insuree's birth month (source data)."""
+    engine = make_engine(source_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(NEW_IN_BIRTH_MONTH_SQL).all()
+    finally:
+        engine.dispose()
+    out = set()
+    for enrolled, dob in rows:
+        enrolled, dob = str(enrolled)[:10], str(dob)[:10]  # ISO text on SQLite, dates on PostgreSQL
+        if enrolled[5:7] == dob[5:7]:
+            out.add(shift_period(enrolled[:4] + enrolled[5:7], months))
+    return out
+
+
+def check_age_split(special: dict, moves: Counter, new_periods: set[str] | None = None) -> None:
+    """Totals and sex split identical; OI_CLAIMS_PATIENT's age split equals source + exact moves;
+    OI_INSUREES_NEW's age split differs only in periods with a birth-month enrolment."""
     for element, (s, t) in special.items():
         assert totals_by_sex(s) == totals_by_sex(t), element
+    if new_periods is not None:
+        s, t = special["OI_INSUREES_NEW"]
+        assert {k[1] for k in s if s[k] != t[k]} <= new_periods
     s, t = special["OI_CLAIMS_PATIENT"]
     expected = dict(s)
     for (period, hf, options), delta in moves.items():

@@ -8,7 +8,13 @@ from synthetic_data.anonymise import AnonymiseOptions, anonymise
 
 from .conftest import SEED
 from .helpers import all_text_values, fk_violations, leaks, source_identifiers, table_rows
-from .indicators import check_age_split, compare, expected_patient_moves, indicators
+from .indicators import (
+    birth_month_enrolment_periods,
+    check_age_split,
+    compare,
+    expected_patient_moves,
+    indicators,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,4 +46,25 @@ def test_generated_database_indicators_identical_except_birthday_month_ages(
     special = compare(source, target, 0)
     moves, moved = expected_patient_moves(small_sqlite_url, url)
     assert moved > 0  # the birthday-month exception is really exercised here
-    check_age_split(special, moves)
+    new_periods = birth_month_enrolment_periods(small_sqlite_url, 0)
+    assert new_periods  # birth-month enrolments exist, so OI_INSUREES_NEW's exception is exercised
+    check_age_split(special, moves, new_periods)
+
+
+def test_create_mode_on_an_empty_postgresql_database(new_pg_db, demo_source_url):
+    import psycopg2
+
+    url = new_pg_db()
+    report = anonymise(demo_source_url, url, AnonymiseOptions(seed=SEED))
+    assert report.target_mode == "create"
+    assert fk_violations(url) == []
+    assert len(table_rows(url, "tblClaim")) == 24
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:  # sequences advanced past the copied keys
+            cur.execute("""SELECT nextval(pg_get_serial_sequence('"tblInsuree"', 'InsureeID'))""")
+            nxt = cur.fetchone()[0]
+            cur.execute('SELECT max("InsureeID") FROM "tblInsuree"')
+            assert nxt > cur.fetchone()[0]
+    finally:
+        conn.close()
