@@ -30,6 +30,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.assets import DATASETS
     from pipelines.commands._run import exported_files, raise_on_failure, run_datasets
     from pipelines.commands.push import print_push_summaries, require_dhis2
     from pipelines.headlines import headline_indicators
@@ -53,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
     progress(f"generated {total_rows:,} rows in {time.perf_counter() - started:.1f}s")
 
     push = bool(os.environ.get("DHIS2_URL"))
+    if push:
+        require_dhis2()
+        _post_demo_metadata(url)
     span = PeriodSpan("202401", "202412")
     run_args = argparse.Namespace(
         period=span,
@@ -73,11 +77,14 @@ def run(args: argparse.Namespace) -> int:
     files = exported_files(outcomes)
     print(f"openIMIS demo database: {db}")
     print(f"exports: {root / 'exports'} ({len(files)} files: ADX XML + dataValueSets JSON)")
+    codes = {s.dataset_key.to_user_string(): s.code for s in DATASETS}
+    print("values per data set:")
     for outcome in outcomes:
         for asset, meta in sorted(outcome.materialized.items()):
-            if asset.endswith("_dataset"):
+            if asset in codes:
                 print(
-                    f"  {asset:<20} {meta.get('values', 0):>8,} values, {meta.get('org_units', 0)} org units"
+                    f"  {codes[asset]:<14} {meta.get('values', 0):>8,} values, "
+                    f"{meta.get('org_units', 0)} org units"
                 )
     print("headline indicators:")
     months = [f"2024{m:02d}" for m in range(1, 13)]
@@ -87,3 +94,27 @@ def run(args: argparse.Namespace) -> int:
         print("DHIS2_URL is not set: nothing pushed (set DHIS2_URL and DHIS2_TOKEN to push)")
     print(f"done in {time.perf_counter() - started:.1f}s")
     return 0
+
+
+def _post_demo_metadata(db_url: str) -> None:
+    """Give the (sandbox) DHIS2 the catalogue and the demo's org units, so the push can land.
+
+    The synthetic org units exist in no real DHIS2: point DHIS2_URL at a sandbox for the demo.
+    """
+    from adx.client import DHIS2Client
+    from adx.metadata import OrgUnit, build_bundle
+    from aggregations import build_catalogue, extract_org_units, load_config, product_codes
+    from pipelines.commands._common import CommandError
+    from pipelines.resources import OpenIMISDatabase
+
+    config = load_config(None)
+    with OpenIMISDatabase(url=db_url).engine() as engine:
+        catalogue = build_catalogue(config, product_codes(engine))
+        codes = sorted(set(extract_org_units(engine, config)["org_unit"].dropna()))
+    bundle = build_bundle(catalogue, org_units=[OrgUnit(c, f"Demo {c}") for c in codes])
+    progress(f"posting the metadata bundle and {len(codes)} demo org units to DHIS2")
+    with DHIS2Client.from_env() as client:
+        result = client.post_metadata(bundle)
+    if not result.ok():
+        first = str(result.errors[0]) if result.errors else result.status
+        raise CommandError(f"DHIS2 refused the demo metadata: {first}")

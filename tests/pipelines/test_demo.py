@@ -26,7 +26,10 @@ def _no_ambient_config(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def test_demo_end_to_end(tmp_path, shared, capsys):
+def test_demo_end_to_end(tmp_path, shared, capsys, dhis2_emulator, monkeypatch):
+    """The demo, with DHIS2_URL set to the emulator: metadata posted, every value imported."""
+    monkeypatch.setenv("DHIS2_URL", dhis2_emulator.url)
+    monkeypatch.setenv("DHIS2_TOKEN", dhis2_emulator.admin_token)
     demo = tmp_path / "demo"
     assert main(["demo", "--dir", str(demo)]) == 0
     out = capsys.readouterr().out
@@ -70,4 +73,7 @@ def test_demo_end_to_end(tmp_path, shared, capsys):
     line = next(x for x in out.splitlines() if "claim rejection rate %" in x)
     assert line.split()[-1] == f"{100 * rejected / total:.1f}"
     assert f"{total:,}" in next(x for x in out.splitlines() if "claims (202401..202412)" in x)
-    assert "coverage rate %" in out and "nothing pushed" in out
+    assert "coverage rate %" in out and "nothing pushed" not in out
+    sent = sum(len(json.loads(p.read_text())["dataValues"]) for p in exports.glob("*.json"))
+    assert len(dhis2_emulator.data_values()) == sent
+    assert out.count("SUCCESS") == 3  # one import summary per data set
