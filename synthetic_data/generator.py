@@ -60,6 +60,10 @@ def generate(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
+                # for this transaction only: sort-based index builds and the FK validation joins
+                # re-run at the end stay in memory instead of spilling to disk in small batches
+                conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+                conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
             saved = suspend_constraints(conn)
             _load(ctx, conn, per_table)
             t1 = time.perf_counter()
