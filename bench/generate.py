@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -161,6 +162,8 @@ def main() -> int:
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
         report = generate(url, options)
         total = report.seconds
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of this process (generator + loader): {peak_mb:,.0f} MB")
         print(f"\n{'table':<20}{'rows':>14}{'load s':>10}{'rows/s':>12}")
         for name, n in report.rows.items():
             s = report.seconds_per_table.get(name, 0.0)
