@@ -1,6 +1,6 @@
 """Throughput and memory of ``anonymise`` on a generated database, against a read-only baseline.
 
-    .venv/bin/python bench/anonymise.py [--insurees 20000] [--chunk-rows 20000]
+    .venv/bin/python bench/anonymise.py [--insurees 20000] [--chunk-rows 20000] [--target URL]
 
 Generates a SQLite openIMIS database, then measures in the same run:
 1. baseline: reading every modeled table in the same keyset-paginated chunks (no transformation, no
@@ -33,6 +33,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--insurees", type=int, default=20_000)
     ap.add_argument("--chunk-rows", type=int, default=20_000)
+    ap.add_argument(
+        "--target",
+        default=None,
+        help="target URL (default: a SQLite file); e.g. an empty PG database",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         src = f"sqlite:///{Path(tmp) / 'source.db'}"
@@ -58,7 +63,7 @@ def main() -> None:
         t0 = time.perf_counter()
         report = anonymise(
             src,
-            f"sqlite:///{Path(tmp) / 'target.db'}",
+            args.target or f"sqlite:///{Path(tmp) / 'target.db'}",
             AnonymiseOptions(seed=1, k=5, chunk_rows=args.chunk_rows),
         )
         full = time.perf_counter() - t0

@@ -60,7 +60,7 @@ def _insurees(conn: sa.Connection) -> Iterator[tuple]:
         .outerjoin(ranked, sa.and_(ranked.c.InsureeID == i.c.InsureeID, ranked.c.rn == 1))
         .where(i.c.ValidityTo.is_(None))
     )
-    yield from conn.execution_options(yield_per=10_000).execute(query)
+    yield from conn.execute(query.execution_options(yield_per=10_000))
 
 
 def _cells(conn, ref, bands, labels) -> Counter:

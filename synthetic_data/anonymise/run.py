@@ -50,17 +50,29 @@ def anonymise(
 
 def _run(source, target, source_url, target_url, options, progress) -> AnonymisationReport:
     layout = probe_source(source)
-    with source.connect() as sconn:
-        latest = latest_month(sconn, layout)
-        shift = options.shift_months
-        if options.shift_to is not None:
-            if latest is None:
-                raise AnonymiseError(
-                    "shift_to needs at least one claim or policy date in the source"
-                )
-            year, month = map(int, options.shift_to.split("-"))
-            shift = year * 12 + month - 1 - month_index(latest)
-        avoid = collect_avoid_set(sconn, layout)
+    with _snapshot(source) as sconn:
+        report = _copy(sconn, layout, target, source_url, target_url, options, progress)
+    return report
+
+
+def _snapshot(source: sa.Engine) -> sa.Connection:
+    """One source connection for the whole run; on PostgreSQL a REPEATABLE READ transaction, so every
+    table is read from the same snapshot even while openIMIS keeps writing (a claim line can't show
+    up without its claim)."""
+    if source.dialect.name == "postgresql":
+        return source.connect().execution_options(isolation_level="REPEATABLE READ")
+    return source.connect()
+
+
+def _copy(sconn, layout, target, source_url, target_url, options, progress) -> AnonymisationReport:
+    latest = latest_month(sconn, layout)
+    shift = options.shift_months
+    if options.shift_to is not None:
+        if latest is None:
+            raise AnonymiseError("shift_to needs at least one claim or policy date in the source")
+        year, month = map(int, options.shift_to.split("-"))
+        shift = year * 12 + month - 1 - month_index(latest)
+    avoid = collect_avoid_set(sconn, layout)
     pseudo = Pseudonymiser(options.seed, avoid)
     mode = prepare_target(target, options.target_mode)
     report = AnonymisationReport(
@@ -71,7 +83,7 @@ def _run(source, target, source_url, target_url, options, progress) -> Anonymisa
         latest_source_month=latest.strftime("%Y-%m") if latest else None,
     )
     try:
-        with source.connect() as sconn, target.begin() as tconn:
+        with target.begin() as tconn:
             for name in t.MODELED_TABLES:
                 src = layout[name]
                 transformer = TableTransformer(name, pseudo, shift)
@@ -102,11 +114,11 @@ def _run(source, target, source_url, target_url, options, progress) -> Anonymisa
     except ValueError as exc:
         if isinstance(exc, AnonymiseError):
             raise
-        raise AnonymiseError(f"{exc} (nothing was written)") from exc
+        raise AnonymiseError(f"{exc} (no row was written)") from exc
     except sa.exc.IntegrityError as exc:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         raise AnonymiseError(
-            f"the target rejected the copy (nothing was written): {first}; the source violates a "
+            f"the target rejected the copy (no row was written): {first}; the source violates a "
             "constraint of the target schema, or the target's base data lacks a code the source uses"
         ) from exc
     report.identifiers_not_steered = pseudo.unavoidable

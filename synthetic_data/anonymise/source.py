@@ -55,7 +55,7 @@ def collect_avoid_set(conn: sa.Connection, layout: dict[str, SourceTable]) -> Av
 
     def hashes() -> Iterator[int]:
         for action, query in avoid_queries(layout):
-            for (value,) in conn.execution_options(yield_per=10_000).execute(query):
+            for (value,) in conn.execute(query.execution_options(yield_per=10_000)):
                 value = str(value)
                 yield value_hash(value)
                 if action in _NAME_KINDS:
