@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -160,3 +161,36 @@ def test_partition_start_from_the_configuration_file(tmp_path):
     assert Settings.from_env({"OPENIMIS_DHIS2_CONFIG": str(config)}).start == "202204"
     env = {"OPENIMIS_DHIS2_CONFIG": str(config), "OPENIMIS_DHIS2_START": "202001"}
     assert Settings.from_env(env).start == "202001"  # the environment wins
+
+
+def test_run_failure_sensor_logs_the_failed_run():
+    from pipelines.automation import log_run_failures
+
+    @dg.op
+    def boom():
+        raise ValueError("database went away")
+
+    @dg.job
+    def failing():
+        boom()
+
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = failing.execute_in_process(
+            instance=instance, raise_on_error=False, tags={"dagster/partition": "202401"}
+        )
+        context = dg.build_run_status_sensor_context(
+            sensor_name="log_run_failures",
+            dagster_event=result.get_run_failure_event(),
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        ).for_run_failure()
+        context.log.addHandler(Collect())  # the sensor's own logger (not in logging's registry)
+        log_run_failures(context)
+    (line,) = [r for r in records if result.run_id in r]
+    assert "of failing (partition 202401) failed" in line and "boom" in line
