@@ -126,7 +126,10 @@ def adx_valid(asset: dg.AssetKey, errors: Mapping[str, Sequence[str]]) -> dg.Ass
 def preflight(
     asset: dg.AssetKey, problems: Sequence[object] | None, skipped_reason: str = ""
 ) -> dg.AssetCheckResult:
-    """``problems=None`` means the check could not run (DHIS2 not configured): it passes, saying so."""
+    """Fails on pre-flight errors; warnings (e.g. a zero DHIS2 will not store) are only listed.
+
+    ``problems=None`` means the check could not run (DHIS2 not configured): it passes, saying so.
+    """
     if problems is None:
         return dg.AssetCheckResult(
             asset_key=asset,
@@ -134,8 +137,18 @@ def preflight(
             passed=True,
             metadata={"skipped": skipped_reason or "DHIS2 not configured"},
         )
-    texts = [str(p) for p in problems]
-    return _result(asset, PREFLIGHT, texts, {"all_problems": dg.MetadataValue.json(texts)})
+    errors = [str(p) for p in problems if getattr(p, "severity", "error") == "error"]
+    warnings = [str(p) for p in problems if getattr(p, "severity", "error") != "error"]
+    return _result(
+        asset,
+        PREFLIGHT,
+        errors,
+        {
+            "all_problems": dg.MetadataValue.json(errors),
+            "warnings": len(warnings),
+            "warning_details": bullet_list(warnings),
+        },
+    )
 
 
 def conflicts(

@@ -57,7 +57,7 @@ def _build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
                 seen_facts.add(fact)
                 assets.append(build_fact_asset(fact, parts, retry))
         assets.append(build_dataset_asset(spec, parts, retry))
-        assets.append(build_export_asset(spec, parts))
+        assets.append(build_export_asset(spec, parts, retry))
         assets.append(build_push_asset(spec, parts, retry, settings.push_pool))
     return assets
 

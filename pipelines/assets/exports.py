@@ -3,6 +3,7 @@
 import os
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -26,7 +27,9 @@ def export_timestamp() -> datetime:
 
 
 def build_export_asset(
-    spec: DatasetSpec, partitions_def: dg.PartitionsDefinition
+    spec: DatasetSpec,
+    partitions_def: dg.PartitionsDefinition,
+    retry_policy: dg.RetryPolicy | None = None,
 ) -> dg.AssetsDefinition:
     key = spec.export_key
 
@@ -36,6 +39,7 @@ def build_export_asset(
         deps=[spec.dataset_key],
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        retry_policy=retry_policy,  # the pre-flight reads DHIS2 metadata
         check_specs=checks.export_check_specs(key),
         kinds={"xml", "json"},
         description=f"{spec.code}_<PERIOD>.adx.xml and .json files, validated against the ADX XSD "
@@ -48,6 +52,7 @@ def build_export_asset(
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         from adx.adx_xml import sort_values, write_adx
         from adx.dvs_json import write_json
+        from adx.preflight import preflight
         from adx.xsd import validate_adx
 
         periods = context_periods(context)
@@ -58,53 +63,53 @@ def build_export_asset(
         written: dict[str, int] = {}
         empty: list[str] = []
         adx_errors: dict[str, list[str]] = {}
-        all_values = []
-        for period in periods:
-            frame = read_periods(
-                {period.id: dataset_path(root, spec.code, period.id)},
-                f"asset {spec.dataset_key.path[-1]!r}",
-            )
-            values = sort_values(frame_to_values(frame))
-            adx_file = export_path(root, spec.code, period.id, "adx")
-            json_file = export_path(root, spec.code, period.id, "json")
-            for previous in (adx_file, json_file):
-                previous.unlink(missing_ok=True)  # never leave a file of an earlier run behind
-            if not values:
-                # An ADX document needs at least one group: say so instead of writing an invalid file.
-                empty.append(period.id)
-                context.log.warning(f"{spec.code} {period.id}: no values, no file written")
-                continue
-            all_values.extend(values)
-            # The ADX is always written and validated (the XSD check gates the push), and
-            # removed afterwards when only JSON was asked for.
-            with open(adx_file, "wb") as out:
-                written[period.id] = write_adx(values, out, exported=exported)
-            adx_errors[str(adx_file)] = list(validate_adx(adx_file))
-            if output.keep_adx:
-                files.append(str(adx_file))
-            else:
-                adx_file.unlink()
-            if output.keep_json:
-                with open(json_file, "wb") as out:
-                    write_json(values, out)
-                files.append(str(json_file))
+        problems: list[object] | None = None
+        with ExitStack() as stack:
+            client = None
+            if dhis2.configured:
+                client = stack.enter_context(dhis2.client())
+                problems = []
+            # One period at a time: memory stays bounded by a month, whatever the range.
+            for period in periods:
+                frame = read_periods(
+                    {period.id: dataset_path(root, spec.code, period.id)},
+                    f"asset {spec.dataset_key.path[-1]!r}",
+                )
+                values = sort_values(frame_to_values(frame))
+                adx_file = export_path(root, spec.code, period.id, "adx")
+                json_file = export_path(root, spec.code, period.id, "json")
+                for previous in (adx_file, json_file):
+                    previous.unlink(missing_ok=True)  # never leave a file of an earlier run
+                if not values:
+                    # An ADX document needs at least one group: say so, write no invalid file.
+                    empty.append(period.id)
+                    context.log.warning(f"{spec.code} {period.id}: no values, no file written")
+                    continue
+                # The ADX is always written and validated (the XSD check gates the push), and
+                # removed afterwards when only JSON was asked for.
+                with open(adx_file, "wb") as out:
+                    written[period.id] = write_adx(values, out, exported=exported)
+                adx_errors[str(adx_file)] = list(validate_adx(adx_file))
+                if output.keep_adx:
+                    files.append(str(adx_file))
+                else:
+                    adx_file.unlink()
+                if output.keep_json:
+                    with open(json_file, "wb") as out:
+                        write_json(values, out)
+                    files.append(str(json_file))
+                if client is not None:
+                    problems += preflight(values, client)
         export_s = time.perf_counter() - started
 
         yield checks.adx_valid(key, adx_errors)
-        if dhis2.configured and all_values:
-            from adx.preflight import preflight
-
-            with dhis2.client() as client:
-                problems = preflight(all_values, client)
-            yield checks.preflight(key, problems)
-        else:
-            reason = "DHIS2_URL not set" if not dhis2.configured else "no values to check"
-            yield checks.preflight(key, None, reason)
+        reason = "DHIS2_URL not set" if not dhis2.configured else ""
+        yield checks.preflight(key, problems, reason)
         context.log.info(f"{spec.code}: wrote {len(files)} files in {export_s:.2f}s")
         yield dg.MaterializeResult(
             metadata={
                 "files": paths_metadata(files),
-                "values": len(all_values),
+                "values": sum(written.values()),
                 "values_per_period": dg.MetadataValue.json(written),
                 "empty_periods": dg.MetadataValue.json(empty),
                 "exported": exported.isoformat(),

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from adx.import_summary import ImportResult, combine
 from adx.model import frame_to_values
 from adx.sync import Scope, SyncResult, remove_stale
 from pipelines import checks
@@ -57,34 +58,59 @@ def build_push_asset(
             )
             return
         root = output.root
-        frame = read_periods(
-            {p.id: dataset_path(root, spec.code, p.id) for p in periods},
-            f"asset {spec.dataset_key.path[-1]!r}",
-        )
-        values = list(frame_to_values(frame))
         data_set = catalogue.load().code(spec.code)  # the configured (possibly overridden) code
+        scope_org_units = _scope_org_units(root, spec)
         started = time.perf_counter()
+        results: list[ImportResult] = []
+        syncs: list[SyncResult] = []
         with dhis2.client() as client:
-            result = client.push(values, dry_run=dhis2.dry_run, async_=dhis2.async_import)
-            context.log.info(f"{spec.code} → {dhis2.redacted_url}: {result.summary()}")
-            if any(c.status == "ERROR" for c in result.chunks) and not result.counts.total:
-                # DHIS2 refused the import as a whole (unknown data set, no access): retrying
-                # cannot help, and nothing may be deleted after a failed push.
-                raise dg.Failure(
-                    f"DHIS2 rejected the import: {result.summary()}", allow_retries=False
+            # One period at a time (memory bounded by a month); DHIS2 sees one import per period.
+            for period in periods:
+                frame = read_periods(
+                    {period.id: dataset_path(root, spec.code, period.id)},
+                    f"asset {spec.dataset_key.path[-1]!r}",
                 )
-            if result.ok(dhis2.conflict_tolerance):
-                sync = remove_stale(
-                    client,
-                    values,
-                    Scope.of(data_set, _scope_org_units(root, spec), [p.id for p in periods]),
-                    dry_run=dhis2.dry_run,
+                values = list(frame_to_values(frame))
+                result = client.push(values, dry_run=dhis2.dry_run, async_=dhis2.async_import)
+                results.append(result)
+                context.log.info(
+                    f"{spec.code} {period.id} → {dhis2.redacted_url}: {result.summary()}"
                 )
-            else:
-                # A push with too many conflicts must not delete anything.
-                sync = SyncResult((), None, dhis2.dry_run)
-                context.log.warning(f"{spec.code}: stale-value removal skipped (push not clean)")
-            context.log.info(f"{spec.code}: {sync.summary()}")
+                if any(c.status == "ERROR" for c in result.chunks) and not result.counts.total:
+                    # DHIS2 refused the import as a whole (unknown data set, no access):
+                    # retrying cannot help, and nothing may be deleted after a failed push.
+                    raise dg.Failure(
+                        f"DHIS2 rejected the {spec.code} {period.id} import: {result.summary()}",
+                        allow_retries=False,
+                    )
+                if result.ok(dhis2.conflict_tolerance):
+                    syncs.append(
+                        remove_stale(
+                            client,
+                            values,
+                            Scope.of(data_set, scope_org_units, [period.id]),
+                            dry_run=dhis2.dry_run,
+                        )
+                    )
+                else:
+                    # A push with too many conflicts must not delete anything.
+                    context.log.warning(
+                        f"{spec.code} {period.id}: stale-value removal skipped (push not clean)"
+                    )
+        result = combine(results)
+        stale_found = sum(len(s.stale) for s in syncs)
+        stale_removed = sum(s.deleted for s in syncs)
+        sync_problems = [s.summary() for s in syncs if not s.ok()]
+        stale_summary = (
+            f"stale values: {stale_found} found, {stale_removed} deleted"
+            + (" (dry run)" if dhis2.dry_run else "")
+            + (
+                ""
+                if len(syncs) == len(periods)
+                else f"; skipped for {len(periods) - len(syncs)} period(s)"
+            )
+        )
+        context.log.info(f"{spec.code}: {stale_summary}")
         push_s = time.perf_counter() - started
         counts = result.counts
         conflict_texts = [str(c) for c in result.conflicts]
@@ -99,17 +125,17 @@ def build_push_asset(
                 "ignored": counts.ignored,
                 "deleted": counts.deleted,
                 "conflicts": len(conflict_texts),
-                "stale_values_found": len(sync.stale),
-                "stale_values_removed": sync.deleted,
-                "stale_summary": sync.summary(),
+                "stale_values_found": stale_found,
+                "stale_values_removed": stale_removed,
+                "stale_summary": stale_summary,
                 "summary": dg.MetadataValue.md(f"```\n{result.summary(max_conflicts=20)}\n```"),
                 "seconds": round(push_s, 3),
             },
             check_results=[
                 checks.conflicts(
                     key,
-                    result.ok(dhis2.conflict_tolerance) and sync.ok(),
-                    conflict_texts + ([] if sync.ok() else [sync.summary()]),
+                    result.ok(dhis2.conflict_tolerance) and not sync_problems,
+                    conflict_texts + sync_problems,
                     dhis2.conflict_tolerance,
                 )
             ],
