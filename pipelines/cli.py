@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line for operators; the traceback with --verbose
         if args.verbose:
             raise
-        print(f"openimis-dhis2 {args.command}: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split()) or type(exc).__name__  # always one line
+        print(f"openimis-dhis2 {args.command}: error: {message}", file=sys.stderr)
         return 1
 
 
