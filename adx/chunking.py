@@ -54,17 +54,26 @@ def iter_groups(values: Iterable[DataValue]) -> Iterator[list[DataValue]]:
         yield current
 
 
-def estimate_bytes(group: Sequence[DataValue]) -> int:
+def estimate_bytes(group: Sequence[DataValue], _prefix: dict | None = None) -> int:
     """Rough serialised size of a group (ADX or JSON), used to pack chunks under a byte cap.
 
     The real body is measured after serialisation; an over-size chunk is split again.
+    ``_prefix`` caches the per-(element, options) part, as the writers do.
     """
+    prefix = {} if _prefix is None else _prefix
     first = group[0]
     size = 60 + len(first.data_set) + len(first.org_unit) + len(first.period)
     size += sum(len(c) + len(o) + 4 for c, o in first.attribute_options)
     for v in group:
-        size += 60 + len(v.data_element) + len(v.value) + len(v.comment or "")
-        size += sum(len(c) + len(o) + 6 for c, o in v.category_options)
+        key = (v.data_element, v.category_options)
+        fixed = prefix.get(key)
+        if fixed is None:
+            fixed = prefix[key] = (
+                60 + len(v.data_element) + sum(len(c) + len(o) + 6 for c, o in v.category_options)
+            )
+        size += fixed + len(v.value)
+        if v.comment:
+            size += len(v.comment)
     return size
 
 
@@ -77,8 +86,9 @@ def iter_chunks(
     """Chunks as lists of groups: at most ``max_groups`` groups and about ``max_bytes`` bytes."""
     chunk: list[list[DataValue]] = []
     size = 0
+    prefix: dict = {}
     for group in iter_groups(values):
-        est = estimate_bytes(group)
+        est = estimate_bytes(group, prefix) if max_bytes is not None else 0
         full = (max_groups is not None and len(chunk) >= max_groups) or (
             max_bytes is not None and chunk and size + est > max_bytes
         )

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from adx.model import NUMERIC_VALUE_TYPES, DataValue
-from adx.periods import Period, PeriodError, parse_period
-from adx.snapshot import ComboInfo, MetadataSnapshot
+from adx.periods import PeriodError, parse_period
+from adx.snapshot import ComboInfo, DataSetInfo, MetadataSnapshot
 
 # Problem kinds.
 DATA_SET_UNKNOWN = "data_set_unknown"
@@ -84,41 +84,7 @@ def _is_number(v: str) -> bool:
 
 def value_type_error(value: str, value_type: str) -> str | None:
     """DHIS2's complaint about ``value`` for ``value_type``, or None if it is acceptable."""
-    vt = value_type.upper()
-    checks = {
-        "INTEGER": (lambda v: bool(_INT.match(v)), "Data value is not an integer"),
-        "INTEGER_POSITIVE": (
-            lambda v: bool(_INT_POS.match(v)),
-            "Data value is not a positive integer",
-        ),
-        "INTEGER_ZERO_OR_POSITIVE": (
-            lambda v: bool(_INT_ZERO_POS.match(v)),
-            "Data value is not zero or positive integer",
-        ),
-        "INTEGER_NEGATIVE": (
-            lambda v: bool(_INT_NEG.match(v)),
-            "Data value is not a negative integer",
-        ),
-        "NUMBER": (_is_number, "Data value is not numeric"),
-        "PERCENTAGE": (
-            lambda v: _is_number(v) and 0 <= float(v) <= 100,
-            "Data value is not a percentage",
-        ),
-        "UNIT_INTERVAL": (
-            lambda v: _is_number(v) and 0 <= float(v) <= 1,
-            "Data value is not a unit interval",
-        ),
-        "BOOLEAN": (lambda v: v.lower() in _BOOLEAN, "Data value is not a boolean"),
-        "TRUE_ONLY": (
-            lambda v: v.lower() == "true",
-            "Data value is not true (true-only value type)",
-        ),
-        "TEXT": (lambda v: len(v) <= 50_000, "Text value exceeds the maximum length of 50000"),
-        "LETTER": (lambda v: bool(_LETTER.match(v)), "Data value is not a letter"),
-        "DATE": (_is_date, "Data value is not a valid date"),
-        "DATETIME": (_is_datetime, "Data value is not a valid datetime"),
-    }
-    check = checks.get(vt)
+    check = _VALUE_CHECKS.get(value_type.upper())
     if check is None:
         return None  # LONG_TEXT and types we do not emit: DHIS2 accepts any text
     ok, message = check
@@ -139,6 +105,41 @@ def _is_datetime(v: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+_VALUE_CHECKS = {
+    "INTEGER": (lambda v: bool(_INT.match(v)), "Data value is not an integer"),
+    "INTEGER_POSITIVE": (
+        lambda v: bool(_INT_POS.match(v)),
+        "Data value is not a positive integer",
+    ),
+    "INTEGER_ZERO_OR_POSITIVE": (
+        lambda v: bool(_INT_ZERO_POS.match(v)),
+        "Data value is not zero or positive integer",
+    ),
+    "INTEGER_NEGATIVE": (
+        lambda v: bool(_INT_NEG.match(v)),
+        "Data value is not a negative integer",
+    ),
+    "NUMBER": (_is_number, "Data value is not numeric"),
+    "PERCENTAGE": (
+        lambda v: _is_number(v) and 0 <= float(v) <= 100,
+        "Data value is not a percentage",
+    ),
+    "UNIT_INTERVAL": (
+        lambda v: _is_number(v) and 0 <= float(v) <= 1,
+        "Data value is not a unit interval",
+    ),
+    "BOOLEAN": (lambda v: v.lower() in _BOOLEAN, "Data value is not a boolean"),
+    "TRUE_ONLY": (
+        lambda v: v.lower() == "true",
+        "Data value is not true (true-only value type)",
+    ),
+    "TEXT": (lambda v: len(v) <= 50_000, "Text value exceeds the maximum length of 50000"),
+    "LETTER": (lambda v: bool(_LETTER.match(v)), "Data value is not a letter"),
+    "DATE": (_is_date, "Data value is not a valid date"),
+    "DATETIME": (_is_datetime, "Data value is not a valid datetime"),
+}
 
 
 _MONTHS_PER_TYPE = {"Monthly": 1, "BiMonthly": 2, "Quarterly": 3, "SixMonthly": 6, "Yearly": 12}
@@ -223,111 +224,158 @@ def preflight(
     today = today or date.today()
     problems: list[Problem] = []
     seen: set[tuple] = set()
-    period_cache: dict[str, Period | PeriodError] = {}
+    # Most checks depend on a few fields only: cache their findings (1M values, few cells).
+    ou_cache: dict[tuple[str, str], list[Finding]] = {}
+    period_cache: dict[tuple[str, str], list[Finding]] = {}
+    option_cache: dict[tuple, list[Finding]] = {}
 
     for v in vals:
-
-        def report(kind: str, message: str, severity: str = "error", v: DataValue = v) -> None:
-            problems.append(Problem(kind, message, v, severity))
-
         key = (v.data_set, v.period, v.org_unit, v.data_element,
                frozenset(v.category_options), frozenset(v.attribute_options))  # fmt: skip
         if key in seen:
-            report(
-                DUPLICATE_VALUE,
-                "the same value key appears more than once; DHIS2 would keep only the last",
-            )
+            problems.append(Problem(DUPLICATE_VALUE, _DUPLICATE, v))
         seen.add(key)
 
         ds = snapshot.data_sets.get(v.data_set)
         if ds is None or (allowed is not None and v.data_set not in allowed):
-            report(
-                DATA_SET_UNKNOWN,
-                f"data set {v.data_set!r} does not exist in the target DHIS2 (by code)",
-            )
+            problems.append(Problem(DATA_SET_UNKNOWN, _unknown_data_set(v.data_set), v))
             continue
 
-        if snapshot.org_units is not None and v.org_unit not in snapshot.org_units:
-            report(
-                ORG_UNIT_UNKNOWN,
-                f"org unit {v.org_unit!r} does not exist in the target DHIS2 (by code)",
-            )
-        elif v.org_unit not in ds.org_units:
-            report(
-                ORG_UNIT_NOT_ASSIGNED,
-                f"org unit {v.org_unit!r} is not assigned to data set {ds.code!r}; add it to the "
-                "data set's organisation units",
-            )
-
-        period = period_cache.get(v.period)
-        if period is None:
-            try:
-                period = parse_period(v.period)
-            except PeriodError as exc:
-                period = exc
-            period_cache[v.period] = period
-        if isinstance(period, PeriodError):
-            report(PERIOD_INVALID, f"period {v.period!r} is not a DHIS2 period id: {period}")
-        elif period.period_type != ds.period_type:
-            report(
-                PERIOD_WRONG_TYPE,
-                f"period {v.period!r} is {period.period_type}, data set {ds.code!r} is {ds.period_type}",
-            )
-        else:
-            latest = latest_open_start(ds.period_type, ds.open_future_periods, today)
-            if latest is None:
-                report(
-                    PERIOD_NOT_OPEN,
-                    f"cannot check future periods for type {ds.period_type}",
-                    "warning",
-                )
-            elif period.start > latest:
-                report(
-                    PERIOD_NOT_OPEN,
-                    f"period {v.period!r} is after the latest open period of data set {ds.code!r} "
-                    f"(openFuturePeriods={ds.open_future_periods}, today {today}); DHIS2 rejects it "
-                    "(E7641). The current period needs openFuturePeriods >= 1",
-                )
-            if ds.expiry_days > 0 and today > period.last_day + timedelta(days=ds.expiry_days):
-                report(
-                    PERIOD_LOCKED,
-                    f"period {v.period!r} is locked: data set {ds.code!r} expires data "
-                    f"{ds.expiry_days} days after the period ends (E7640)",
-                )
-
-        bad = _check_options(v.attribute_options, ds.attribute_combo, "attribute")
-        if bad:
-            report(*bad)
-
+        found = ou_cache.get((ds.code, v.org_unit))
+        if found is None:
+            found = ou_cache[ds.code, v.org_unit] = _org_unit_findings(snapshot, ds, v.org_unit)
+        found2 = period_cache.get((ds.code, v.period))
+        if found2 is None:
+            found2 = period_cache[ds.code, v.period] = _period_findings(ds, v.period, today)
+        okey = (ds.code, v.data_element, v.category_options, v.attribute_options)
+        found3 = option_cache.get(okey)
+        if found3 is None:
+            found3 = option_cache[okey] = _option_findings(ds, v)
+        for kind, message, severity in (*found, *found2, *found3):
+            problems.append(Problem(kind, message, v, severity))
         de = ds.elements.get(v.data_element)
         if de is None:
-            report(
-                DATA_ELEMENT_NOT_IN_DATA_SET,
-                f"data element {v.data_element!r} is not in data set {ds.code!r}",
-            )
             continue
-        bad = _check_options(v.category_options, de.combo, "category")
-        if bad:
-            report(*bad)
 
         if v.value is None or v.value == "":
-            report(VALUE_MISSING, f"no value for data element {de.code!r} (E7618)")
+            problems.append(
+                Problem(VALUE_MISSING, f"no value for data element {de.code!r} (E7618)", v)
+            )
             continue
         err = value_type_error(v.value, de.value_type)
         if err:
-            report(VALUE_TYPE, f"{err}: {v.value!r} for {de.code!r} ({de.value_type}) (E7619)")
+            problems.append(
+                Problem(
+                    VALUE_TYPE, f"{err}: {v.value!r} for {de.code!r} ({de.value_type}) (E7619)", v
+                )
+            )
         elif (
-            de.value_type in NUMERIC_VALUE_TYPES
-            and not de.zero_is_significant
+            not de.zero_is_significant
+            and de.value_type in NUMERIC_VALUE_TYPES
             and _is_number(v.value)
             and float(v.value) == 0
         ):
-            report(
-                ZERO_NOT_STORED,
-                f"zero for {de.code!r} (zeroIsSignificant=false) is not stored; an existing value is deleted",
-                "warning",
+            problems.append(
+                Problem(
+                    ZERO_NOT_STORED,
+                    f"zero for {de.code!r} (zeroIsSignificant=false) is not stored; an existing "
+                    "value is deleted",
+                    v,
+                    "warning",
+                )
             )
     return problems
+
+
+Finding = tuple[str, str, str]  # kind, message, severity
+_DUPLICATE = "the same value key appears more than once; DHIS2 would keep only the last"
+
+
+def _unknown_data_set(code: str) -> str:
+    return f"data set {code!r} does not exist in the target DHIS2 (by code)"
+
+
+def _org_unit_findings(snapshot: MetadataSnapshot, ds: DataSetInfo, org_unit: str) -> list[Finding]:
+    if snapshot.org_units is not None and org_unit not in snapshot.org_units:
+        return [
+            (
+                ORG_UNIT_UNKNOWN,
+                f"org unit {org_unit!r} does not exist in the target DHIS2 (by code)",
+                "error",
+            )
+        ]
+    if org_unit not in ds.org_units:
+        return [
+            (
+                ORG_UNIT_NOT_ASSIGNED,
+                f"org unit {org_unit!r} is not assigned to data set {ds.code!r}; add it to the "
+                "data set's organisation units",
+                "error",
+            )
+        ]
+    return []
+
+
+def _period_findings(ds: DataSetInfo, pid: str, today: date) -> list[Finding]:
+    try:
+        period = parse_period(pid)
+    except PeriodError as exc:
+        return [(PERIOD_INVALID, f"period {pid!r} is not a DHIS2 period id: {exc}", "error")]
+    if period.period_type != ds.period_type:
+        return [
+            (
+                PERIOD_WRONG_TYPE,
+                f"period {pid!r} is {period.period_type}, data set {ds.code!r} is {ds.period_type}",
+                "error",
+            )
+        ]
+    out: list[Finding] = []
+    latest = latest_open_start(ds.period_type, ds.open_future_periods, today)
+    if latest is None:
+        out.append(
+            (PERIOD_NOT_OPEN, f"cannot check future periods for type {ds.period_type}", "warning")
+        )
+    elif period.start > latest:
+        out.append(
+            (
+                PERIOD_NOT_OPEN,
+                f"period {pid!r} is after the latest open period of data set {ds.code!r} "
+                f"(openFuturePeriods={ds.open_future_periods}, today {today}); DHIS2 rejects it "
+                "(E7641). The current period needs openFuturePeriods >= 1",
+                "error",
+            )
+        )
+    if ds.expiry_days > 0 and today > period.last_day + timedelta(days=ds.expiry_days):
+        out.append(
+            (
+                PERIOD_LOCKED,
+                f"period {pid!r} is locked: data set {ds.code!r} expires data "
+                f"{ds.expiry_days} days after the period ends (E7640)",
+                "error",
+            )
+        )
+    return out
+
+
+def _option_findings(ds: DataSetInfo, v: DataValue) -> list[Finding]:
+    out: list[Finding] = []
+    bad = _check_options(v.attribute_options, ds.attribute_combo, "attribute")
+    if bad:
+        out.append((*bad, "error"))
+    de = ds.elements.get(v.data_element)
+    if de is None:
+        out.append(
+            (
+                DATA_ELEMENT_NOT_IN_DATA_SET,
+                f"data element {v.data_element!r} is not in data set {ds.code!r}",
+                "error",
+            )
+        )
+        return out
+    bad = _check_options(v.category_options, de.combo, "category")
+    if bad:
+        out.append((*bad, "error"))
+    return out
 
 
 def errors(problems: Iterable[Problem]) -> list[Problem]:
