@@ -10,7 +10,7 @@ alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,13 +261,6 @@ class ImportResult:
 
     def __str__(self) -> str:
         return self.summary()
-
-
-def combine(results: Iterable[ImportResult]) -> ImportResult:
-    out = ImportResult()
-    for r in results:
-        out = ImportResult(out.chunks + r.chunks, r.dry_run, r.import_strategy)
-    return out
 
 
 # --- metadata ImportReport (POST /api/metadata) ------------------------------------------

@@ -10,7 +10,14 @@ import traceback
 import pytest
 import requests
 
-from adx.client import DHIS2AuthError, DHIS2Client, DHIS2VersionError, PushError
+from adx.client import (
+    DHIS2AuthError,
+    DHIS2Client,
+    DHIS2ConnectionError,
+    DHIS2Error,
+    DHIS2VersionError,
+    PushError,
+)
 from adx.http import RetryPolicy
 from adx.model import DataValue
 from tests.dhis2_client.scripted import session_with
@@ -216,3 +223,55 @@ def test_async_failed_job_is_an_error_chunk():
     result = c.push(VALUES, async_=True, poll_interval=0)
     assert result.status == "ERROR" and not result.ok()
     assert "disk full" in result.summary()
+
+
+def test_read_timeout_retried_for_reads_only_and_tls_errors_never():
+    timeout = requests.exceptions.ReadTimeout("read timed out")
+    c, adapter, sleeps = client([timeout, (200, {"version": "2.41.0"})])
+    assert c.system_info()["version"] == "2.41.0"
+    assert len(adapter.requests) == 2 and len(sleeps) == 1
+    c, adapter, _ = client([timeout])
+    with pytest.raises(PushError, match="timed out.*async_=True"):
+        c.push(VALUES)
+    assert len(adapter.requests) == 1  # DHIS2 may still be importing: not re-posted blindly
+    c, adapter, _ = client([requests.exceptions.SSLError("certificate verify failed")])
+    with pytest.raises(DHIS2ConnectionError, match="TLS verification failed"):
+        c.system_info()
+    assert len(adapter.requests) == 1
+
+
+def test_from_env_reads_credentials_and_tls_setting():
+    c = DHIS2Client.from_env(
+        {"DHIS2_URL": "https://h.example/dhis/api/", "DHIS2_TOKEN": TOKEN, "DHIS2_VERIFY": "false"}
+    )
+    assert (c.base_url, c.verify, repr(c)) == (
+        "https://h.example/dhis",
+        False,
+        "DHIS2Client('https://h.example/dhis', auth=token)",
+    )
+    c = DHIS2Client.from_env(
+        {
+            "DHIS2_URL": "https://h",
+            "DHIS2_USERNAME": "etl",
+            "DHIS2_PASSWORD": PASSWORD,
+            "DHIS2_VERIFY": "/ca.pem",
+        }
+    )
+    assert c.verify == "/ca.pem" and PASSWORD not in repr(c)
+    with pytest.raises(DHIS2Error, match="DHIS2_URL is not set"):
+        DHIS2Client.from_env({})
+
+
+def test_bad_options_refused_and_unsorted_stream_stops_with_partial_result():
+    c, adapter, _ = client([(200, OK_SUMMARY)])
+    with pytest.raises(ValueError, match="format"):
+        c.push(VALUES, format="csv")
+    with pytest.raises(ValueError, match="import_strategy"):
+        c.push(VALUES, import_strategy="SYNC")
+    assert adapter.requests == []
+    # A stream is pushed as it comes: OU_1's group is sent before OU_1 shows up again.
+    stream = iter([VALUES[0], VALUES[1], DataValue("DS", "202401", "OU_1", "DE_B", "1")])
+    with pytest.raises(PushError, match="not sorted") as info:
+        c.push(stream, chunk_groups=1)
+    assert len(adapter.requests) == 1
+    assert len(info.value.partial.chunks) == 1 and info.value.partial.values_sent == 1
