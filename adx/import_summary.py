@@ -10,7 +10,7 @@ alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,6 +261,14 @@ class ImportResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def combine(results: Iterable[ImportResult]) -> ImportResult:
+    """One result holding every chunk of several pushes (e.g. one per period)."""
+    out = ImportResult()
+    for r in results:
+        out = ImportResult(out.chunks + r.chunks, out.dry_run or r.dry_run, r.import_strategy)
+    return out
 
 
 # --- metadata ImportReport (POST /api/metadata) ------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from adx.import_summary import (
     ImportResult,
     ImportSummaryError,
+    combine,
     parse_import_summary,
     parse_metadata_report,
 )
@@ -236,3 +237,12 @@ def test_metadata_import_report_errors():
         http_status=200,
     )  # fmt: skip
     assert ok.ok() and ok.stats["created"] == 5
+
+
+def test_combine_keeps_every_chunk_of_several_pushes():
+    a = ImportResult((parse_import_summary(SUCCESS, http_status=200, values_sent=1),))
+    b = ImportResult((parse_import_summary(WARNING_409, http_status=409, chunk=0, values_sent=3),))
+    both = combine([a, b])
+    assert both.http_statuses == (200, 409)
+    assert (both.imported, both.ignored, both.values_sent) == (2, 2, 4)
+    assert not both.ok() and combine([]).ok() and combine([]).chunks == ()
