@@ -93,50 +93,50 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
             b.by_proc == 1
         ),
     ]
+    # Each line table is scanned once: grouped by period x facility x type x line status with
+    # both the quantity and the remunerated amount (passed lines of valuated claims), then the
+    # two measures are read from that small grouped set.
     ci, cs, items, services = t.tblClaimItems, t.tblClaimServices, t.tblItems, t.tblServices
-    for line, status in ((ci, ci.c.ClaimItemStatus), (cs, cs.c.ClaimServiceStatus)):
-        out.append(
-            branch(
-                "OI_REMUNERATED_AMOUNT",
-                b.period,
-                b.hf_id,
-                None,
-                None,
-                func.sum(cents(line.c.RemuneratedAmount)),
-            )
-            .select_from(base.join(line, line.c.ClaimID == b.claim_id))
-            .where(ref_only, current(line), status == PASSED, b.status == VALUATED)
-        )
-    out.append(
-        branch(
-            "OI_SERVICES_QTY",
-            b.period,
-            b.hf_id,
-            services.c.ServCategory,
-            cs.c.ClaimServiceStatus,
-            func.sum(cents(cs.c.QtyProvided)),
-        )
-        .select_from(
-            base.join(cs, cs.c.ClaimID == b.claim_id).outerjoin(
-                services, services.c.ServiceID == cs.c.ServiceID
-            )
-        )
-        .where(ref_only, current(cs))
-    )
-    out.append(
-        branch(
+    for code, line, status, ref_table, ref_key, typ in (
+        (
             "OI_ITEMS_QTY",
-            b.period,
-            b.hf_id,
-            items.c.ItemType,
+            ci,
             ci.c.ClaimItemStatus,
-            func.sum(cents(ci.c.QtyProvided)),
+            items,
+            items.c.ItemID == ci.c.ItemID,
+            items.c.ItemType,
+        ),
+        (
+            "OI_SERVICES_QTY",
+            cs,
+            cs.c.ClaimServiceStatus,
+            services,
+            services.c.ServiceID == cs.c.ServiceID,
+            services.c.ServCategory,
+        ),
+    ):
+        remunerated = case(
+            ((status == PASSED) & (b.status == VALUATED), cents(line.c.RemuneratedAmount)), else_=0
         )
-        .select_from(
-            base.join(ci, ci.c.ClaimID == b.claim_id).outerjoin(
-                items, items.c.ItemID == ci.c.ItemID
+        grouped = (
+            select(
+                b.period.label("period"),
+                b.hf_id.label("hf_id"),
+                typ.label("typ"),
+                status.label("line_status"),
+                func.sum(cents(line.c.QtyProvided)).label("qty"),
+                func.sum(remunerated).label("remunerated"),
             )
+            .select_from(
+                base.join(line, line.c.ClaimID == b.claim_id).outerjoin(ref_table, ref_key)
+            )
+            .where(ref_only, current(line))
+            .group_by(b.period, b.hf_id, typ, status)
+            .cte(f"{code.lower()}_lines")
         )
-        .where(ref_only, current(ci))
-    )
+        g = grouped.c
+        out.append(branch(code, g.period, g.hf_id, g.typ, g.line_status, func.sum(g.qty)))
+        out.append(
+            branch("OI_REMUNERATED_AMOUNT", g.period, g.hf_id, None, None, func.sum(g.remunerated))
+        )
     return union_all(*out)
