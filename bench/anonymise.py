@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from openimis_db import tables as t
 from openimis_db.engine import make_engine
-from synthetic_data import GenerationOptions, generate
 from synthetic_data.anonymise import AnonymiseOptions, anonymise
 from synthetic_data.anonymise.probe import probe_source
 from synthetic_data.anonymise.source import iter_chunks
@@ -42,7 +43,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = f"sqlite:///{Path(tmp) / 'source.db'}"
         t0 = time.perf_counter()
-        generate(src, GenerationOptions(preset="small", insurees=args.insurees, seed=1))
+        # generated in a child process, so this process's peak RSS is the read + anonymise's own
+        code = (
+            "from synthetic_data import GenerationOptions, generate; "
+            f"generate({src!r}, GenerationOptions(preset='small', insurees={args.insurees}, seed=1))"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True)
         print(
             f"generated {args.insurees} insurees in {time.perf_counter() - t0:.1f} s; "
             f"peak RSS so far {peak_rss_mb():.0f} MB"

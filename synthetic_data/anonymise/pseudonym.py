@@ -147,25 +147,36 @@ class _IdentifierPermutation:
         """
         if value in self._detours:
             return self._detours[value]
-        alphabets = self._alphabets(value)
-        x, size = self._to_int(value, alphabets)
-        if size <= 1:
-            return value  # nothing to permute (no letter or digit)
-        shape = "".join(
-            "9" if a is _DIGITS else "A" if a is _UPPER else "a" if a is _LOWER else c
-            for c, a in zip(value, alphabets, strict=True)
-        )
-        first = self._from_int(self._permute(x, size, shape), value, alphabets)
+        if value.isascii() and value.isdigit():  # fast path: all digits (insurance numbers, phones)
+            width = len(value)
+            x, size, shape = int(value), 10**width, "9" * width
+
+            def encode(n: int) -> str:
+                return f"{n:0{width}d}"
+
+        else:
+            alphabets = self._alphabets(value)
+            x, size = self._to_int(value, alphabets)
+            if size <= 1:
+                return value  # nothing to permute (no letter or digit)
+            shape = "".join(
+                "9" if a is _DIGITS else "A" if a is _UPPER else "a" if a is _LOWER else c
+                for c, a in zip(value, alphabets, strict=True)
+            )
+
+            def encode(n: int) -> str:
+                return self._from_int(n, value, alphabets)
+
+        y = self._permute(x, size, shape)
+        first = encode(y)
         if first not in self._avoid:
             return first
-        y = self._to_int(first, alphabets)[0]
         for _ in range(min(size, _MAX_DETOUR)):
             y = self._permute(y, size, shape)
-            cand = self._from_int(y, value, alphabets)
+            cand = encode(y)
             if cand in self._avoid or cand in self._detour_outputs:
                 continue
-            pre = self._from_int(self._permute(y, size, shape, inverse=True), value, alphabets)
-            if pre in self._avoid:
+            if encode(self._permute(y, size, shape, inverse=True)) in self._avoid:
                 continue
             self._detours[value] = cand
             self._detour_outputs.add(cand)
