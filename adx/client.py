@@ -741,11 +741,11 @@ class DHIS2Client:
             "organisationUnits[id,code]"
         )
         out: list[dict] = []
-        for part in _batches(codes, 50):
+        for flt in _code_filters(codes, 50):
             out += self.get_list(
                 "dataSets",
                 "dataSets",
-                [("filter", f"code:in:[{','.join(part)}]"), ("fields", fields)],
+                [("filter", flt), ("fields", fields)],
             )
         return out
 
@@ -767,12 +767,12 @@ class DHIS2Client:
 
     def get_org_units(self, codes: Iterable[str], *, page_size: int | None = None) -> list[dict]:
         out: list[dict] = []
-        for part in _batches(sorted(set(codes)), 100):
+        for flt in _code_filters(sorted(set(codes)), 100):
             out += self.get_list(
                 "organisationUnits",
                 "organisationUnits",
                 [
-                    ("filter", f"code:in:[{','.join(part)}]"),
+                    ("filter", flt),
                     ("fields", "id,code,name,path,openingDate,closedDate"),
                 ],
                 page_size=page_size,
@@ -858,6 +858,12 @@ class DHIS2Client:
                 )
 
 
-def _batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _code_filters(codes: Sequence[str], size: int) -> Iterator[str]:
+    """``code:in:[a,b]`` filters of at most ``size`` codes; a code holding ``,[]`` (which the
+    ``in`` operator cannot carry) gets its own ``code:eq:`` filter."""
+    plain = [c for c in codes if not any(ch in c for ch in ",[]")]
+    for i in range(0, len(plain), size):
+        yield f"code:in:[{','.join(plain[i : i + size])}]"
+    for c in codes:
+        if any(ch in c for ch in ",[]"):
+            yield f"code:eq:{c}"

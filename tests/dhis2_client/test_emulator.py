@@ -318,3 +318,12 @@ def test_org_units_by_paging_loop(dhis2):
         == sorted(o["code"] for o in unpaged)
         == sorted([*ORG_UNITS, "OU_ROOT"])
     )
+
+
+def test_org_unit_codes_the_in_filter_cannot_carry(dhis2_emulator):
+    client = make_client(dhis2_emulator)
+    b = bundle()
+    b["organisationUnits"][1]["code"] = "OU,A[1]"  # a legal DHIS2 code
+    assert client.post_metadata(b).ok()
+    found = client.get_org_units(["OU,A[1]", "OU_B"])
+    assert sorted(o["code"] for o in found) == ["OU,A[1]", "OU_B"]
