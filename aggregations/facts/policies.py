@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, case, func, literal, or_, select, union_all
+from sqlalchemy import Integer, case, func, literal, or_, select, true, union_all
 from sqlalchemy.sql import Select
 
 from adx.periods import Period
@@ -64,18 +64,18 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         for code in rules
     ]
     # Every current product code, so that the PRODUCT options (and the zero-filled grid) do not
-    # depend on which products happen to have data in the periods computed.
-    first = sorted(periods, key=lambda x: x.start)[0].id
+    # depend on which products happen to have data in the periods computed; one row per period
+    # so that a fact frame split by period (the pipeline's Parquet files) keeps them in each part.
     products = (
         branch(
             PRODUCT_LIST,
-            literal(first),
+            cal.c.period,
             literal(None, Integer),
             prod.c.ProductCode,
             None,
             func.count(),
         )
-        .select_from(prod)
+        .select_from(prod.join(cal, true()))
         .where(current(prod))
     )
     return union_all(*branches, products)
