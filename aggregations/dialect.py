@@ -6,7 +6,7 @@ SQL Server.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, extract
+from sqlalchemy import Integer, extract, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -68,4 +68,6 @@ def date_key(col: ColumnElement) -> ColumnElement:
 
     SQLAlchemy's ``extract`` renders EXTRACT (PostgreSQL), STRFTIME (SQLite), DATEPART (SQL Server).
     """
-    return extract("year", col) * 10000 + extract("month", col) * 100 + extract("day", col)
+    # Multipliers written into the SQL (not parameters): the key can end up in a GROUP BY.
+    k10000, k100 = literal_column("10000", Integer), literal_column("100", Integer)
+    return extract("year", col) * k10000 + extract("month", col) * k100 + extract("day", col)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import BigInteger, Integer, String, and_, case, cast, func, literal, or_
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+)
 from sqlalchemy.sql.expression import ColumnElement
 
 from openimis_db import tables as t
@@ -46,14 +57,21 @@ def text_literal(value: str) -> ColumnElement:
     return cast(literal(value), String(64))
 
 
+def _const(n: int) -> ColumnElement:
+    """An integer written into the SQL text, not a bound parameter: these CASE expressions are
+    grouped by, and SQL Server only matches a SELECT expression to its GROUP BY twin when both
+    have no parameters (two ``?`` are never "the same expression")."""
+    return literal_column(str(int(n)), Integer)
+
+
 def age_band_at_period_end(dob: ColumnElement, cal, bands: Sequence[AgeBand]) -> ColumnElement:
     """Band index of the age at ``cal.last_day``: DOB compared with boundary dates computed in
     Python per period (``calendar`` columns), -1 for a missing or future DOB."""
     names = band_columns(bands)
-    whens = [(or_(dob.is_(None), dob > cal.c.last_day), UNKNOWN_AGE)]
+    whens = [(or_(dob.is_(None), dob > cal.c.last_day), _const(UNKNOWN_AGE))]
     for i in range(len(bands) - 1, 0, -1):
-        whens.append((dob <= cal.c[names[i]], i))
-    return case(*whens, else_=0)
+        whens.append((dob <= cal.c[names[i]], _const(i)))
+    return case(*whens, else_=_const(0))
 
 
 def age_key_diff(dob: ColumnElement, ref: ColumnElement) -> ColumnElement:
@@ -65,10 +83,10 @@ def age_key_diff(dob: ColumnElement, ref: ColumnElement) -> ColumnElement:
 def age_band_of_diff(diff: ColumnElement, bands: Sequence[AgeBand]) -> ColumnElement:
     """Band index from ``age_key_diff`` (-1 for a missing or future DOB). Taking the difference
     as a column lets a query compute it once per row rather than once per band."""
-    whens = [(or_(diff.is_(None), diff < 0), UNKNOWN_AGE)]
+    whens = [(or_(diff.is_(None), diff < _const(0)), _const(UNKNOWN_AGE))]
     for i in range(len(bands) - 1, 0, -1):
-        whens.append((diff >= bands[i].low * 10000, i))
-    return case(*whens, else_=0)
+        whens.append((diff >= _const(bands[i].low * 10000), _const(i)))
+    return case(*whens, else_=_const(0))
 
 
 def age_band_at(dob: ColumnElement, ref: ColumnElement, bands: Sequence[AgeBand]) -> ColumnElement:

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 import pytest
 import sqlglot
 from sqlalchemy.dialects import mssql
+from sqlalchemy.sql import Select, visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from adx.periods import month_range, quarterly, yearly
 from aggregations import CatalogueConfig
@@ -102,3 +104,19 @@ def test_column_check_can_fail(shared):
     """The DDL check is not vacuous: a misspelt column is caught."""
     with pytest.raises(AssertionError, match="not in the SQL Server DDL"):
         check("SELECT [tblClaim].[ClaimIdentifier] FROM [tblClaim]", mssql_columns(shared))
+
+
+@pytest.mark.parametrize("fact", sorted(FACT_QUERIES))
+def test_no_bound_parameter_in_group_by(fact):
+    """SQL Server (pyodbc sends real parameters) rejects SELECT CASE ... ? ... GROUP BY CASE ... ?
+    because two parameters never compare equal: grouped expressions must be parameter-free."""
+    periods = [yearly(2024)] if fact == "population" else MONTHS
+    stmt = fact_query(fact, periods, CatalogueConfig())
+    grouped = 0
+    for node in visitors.iterate(stmt):
+        if isinstance(node, Select):
+            for expr in node._group_by_clauses:
+                grouped += 1
+                binds = [b for b in visitors.iterate(expr) if isinstance(b, BindParameter)]
+                assert not binds, f"{fact}: GROUP BY {expr} has parameters {[b.key for b in binds]}"
+    assert grouped
