@@ -58,6 +58,15 @@ class DHIS2Resource(dg.ConfigurableResource):
     http_attempts: int = Field(
         default=5, description="tries per HTTP request on transient errors (DHIS2_HTTP_ATTEMPTS)"
     )
+    verify: str = Field(
+        default="true",
+        description="TLS verification: true, false (tests only) or a CA bundle path (DHIS2_VERIFY)",
+    )
+
+    def _verify(self) -> bool | str:
+        return {"true": True, "1": True, "false": False, "0": False}.get(
+            self.verify.lower(), self.verify
+        )
 
     @property
     def configured(self) -> bool:
@@ -74,13 +83,14 @@ class DHIS2Resource(dg.ConfigurableResource):
 
         if not self.url:
             raise dg.Failure("DHIS2 is not configured: set DHIS2_URL", allow_retries=False)
-        retries = RetryPolicy(attempts=max(1, self.http_attempts))
+        options = {
+            "retries": RetryPolicy(attempts=max(1, self.http_attempts)),
+            "verify": self._verify(),
+        }
         if self.token:
-            return DHIS2Client(self.url, token=self.token, retries=retries)
+            return DHIS2Client(self.url, token=self.token, **options)
         if self.username and self.password:
-            return DHIS2Client(
-                self.url, username=self.username, password=self.password, retries=retries
-            )
+            return DHIS2Client(self.url, username=self.username, password=self.password, **options)
         raise dg.Failure(
             f"no DHIS2 credentials for {self.redacted_url}: set DHIS2_TOKEN, or DHIS2_USERNAME "
             "and DHIS2_PASSWORD",
@@ -153,4 +163,5 @@ def dhis2_from_env(
         async_import=_flag(env, "DHIS2_ASYNC") if async_import is None else async_import,
         conflict_tolerance=count("DHIS2_CONFLICT_TOLERANCE", "0"),
         http_attempts=count("DHIS2_HTTP_ATTEMPTS", "5"),
+        verify=env.get("DHIS2_VERIFY", "").strip() or "true",
     )

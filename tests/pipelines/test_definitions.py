@@ -194,3 +194,22 @@ def test_run_failure_sensor_logs_the_failed_run():
         log_run_failures(context)
     (line,) = [r for r in records if result.run_id in r]
     assert "of failing (partition 202401) failed" in line and "boom" in line
+
+
+def test_dhis2_resource_from_env_reads_secrets_only_through_envvar():
+    from pipelines.resources import dhis2_from_env
+
+    env = {"DHIS2_URL": "https://dhis2.example.org", "DHIS2_TOKEN": "d2pat_abc",
+           "DHIS2_CONFLICT_TOLERANCE": "5", "DHIS2_VERIFY": "/etc/ssl/ca.pem"}  # fmt: skip
+    res = dhis2_from_env(env, dry_run=True)
+    # Secrets stay EnvVar references (resolved when a run starts), never literal values.
+    assert isinstance(res.url, dg.EnvVar) and res.url.env_var_name == "DHIS2_URL"
+    assert isinstance(res.token, dg.EnvVar) and res.username is None
+    assert (res.dry_run, res.conflict_tolerance, res._verify()) == (True, 5, "/etc/ssl/ca.pem")
+    assert dhis2_from_env({}).url is None
+    try:
+        dhis2_from_env({"DHIS2_CONFLICT_TOLERANCE": "-1"})
+    except ValueError as exc:
+        assert "DHIS2_CONFLICT_TOLERANCE" in str(exc)
+    else:
+        raise AssertionError("negative tolerance accepted")
