@@ -21,6 +21,7 @@ from ..dialect import days_between
 from ..expressions import cents, current, in_period, not_photo_fee
 from ..periods import calendar
 from ._long import branch
+from ._residence import residence
 
 
 def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
@@ -29,40 +30,43 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
     eff, exp = p.c.EffectiveDate, p.c.ExpiryDate
 
     def source(on):
-        return (
+        joined = (
             pr.join(p, p.c.PolicyID == pr.c.PolicyID)
             .join(cal, on)
             .outerjoin(f, f.c.FamilyID == p.c.FamilyID)
             .outerjoin(prod, (prod.c.ProdID == p.c.ProdID) & current(prod))
         )
+        return residence(joined, f.c.LocationId, config)
 
     valid = (current(pr), not_photo_fee(pr.c.isPhotoFee), current(p))
+    paid_src, paid_res = source(in_period(pr.c.PayDate, cal))
     collected = (
         branch(
             "OI_CONTRIBUTIONS_COLLECTED",
             cal.c.period,
-            f.c.LocationId,
+            paid_res,
             prod.c.ProductCode,
             None,
             func.sum(cents(pr.c.Amount)),
         )
-        .select_from(source(in_period(pr.c.PayDate, cal)))
+        .select_from(paid_src)
         .where(*valid)
     )
     # Overlap of [eff, exp) with [start, end): from the later start to the earlier end.
     lo = case((eff > cal.c.start, eff), else_=cal.c.start)
     hi = case((exp < cal.c.end_excl, exp), else_=cal.c.end_excl)
+    cover_src, cover_res = source(and_(eff < cal.c.end_excl, exp > cal.c.start, exp > eff))
     earned = (
         branch(
             "OI_CONTRIBUTIONS_EARNED",
             cal.c.period,
-            f.c.LocationId,
+            cover_res,
             prod.c.ProductCode,
             None,
             func.sum(cents(pr.c.Amount) * days_between(hi, lo)),
             divisor=days_between(exp, eff),
         )
-        .select_from(source(and_(eff < cal.c.end_excl, exp > cal.c.start, exp > eff)))
+        .select_from(cover_src)
         .where(*valid)
     )
     return union_all(collected, earned)

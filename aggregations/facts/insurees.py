@@ -2,15 +2,15 @@
 
 One statement (UNION ALL of four grouped branches) for the whole period range; the calendar
 of periods is joined with range predicates, so stocks at every period end come from one scan.
-Org key: the family's village (``tblFamilies.LocationId``) as it stands, even if the family row
-was since deleted (INDICATORS.md common rules); rolled up to the configured level later.
+Org key: the family's location (``tblFamilies.LocationId``) as it stands, even if the family row
+was since deleted (INDICATORS.md common rules), rolled up to the configured level in SQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, select, true, union_all
+from sqlalchemy import func, select, true, union_all
 from sqlalchemy.sql import Select
 
 from adx.periods import Period
@@ -27,6 +27,7 @@ from ..expressions import (
 )
 from ..periods import calendar
 from ._long import branch
+from ._residence import residence
 
 
 def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
@@ -35,37 +36,43 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
     i, f, ip, p = t.tblInsuree, t.tblFamilies, t.tblInsureePolicy, t.tblPolicy
 
     # Stock: current insurees of current families, age at the period's last day.
+    src, res = residence(
+        i.join(f, f.c.FamilyID == i.c.FamilyID).join(cal, true()), f.c.LocationId, config
+    )
     registered = (
         branch(
             "OI_INSUREES_REGISTERED",
             cal.c.period,
-            f.c.LocationId,
+            res,
             i.c.Gender,
             age_band_at_period_end(i.c.DOB, cal, bands),
             func.count(),
         )
-        .select_from(i.join(f, f.c.FamilyID == i.c.FamilyID).join(cal, true()))
+        .select_from(src)
         .where(current(i), current(f))
     )
 
     # Stock: distinct current insurees with a current insuree-policy row covering the last day,
     # on a current non-Idle policy. Sex/age/residence are functions of the insuree within a
     # period, so COUNT(DISTINCT) per group sums to the distinct total.
+    src, res = residence(
+        ip.join(cal, active_on(ip.c.EffectiveDate, ip.c.ExpiryDate, cal.c.last_day))
+        .join(p, p.c.PolicyID == ip.c.PolicyId)
+        .join(i, i.c.InsureeID == ip.c.InsureeID)
+        .outerjoin(f, f.c.FamilyID == i.c.FamilyID),
+        f.c.LocationId,
+        config,
+    )
     covered = (
         branch(
             "OI_INSUREES_COVERED",
             cal.c.period,
-            f.c.LocationId,
+            res,
             i.c.Gender,
             age_band_at_period_end(i.c.DOB, cal, bands),
             func.count(func.distinct(i.c.InsureeID)),
         )
-        .select_from(
-            ip.join(cal, active_on(ip.c.EffectiveDate, ip.c.ExpiryDate, cal.c.last_day))
-            .join(p, p.c.PolicyID == ip.c.PolicyId)
-            .join(i, i.c.InsureeID == ip.c.InsureeID)
-            .outerjoin(f, f.c.FamilyID == i.c.FamilyID)
-        )
+        .select_from(src)
         .where(current(ip), current(p), not_idle(p.c.PolicyStatus), current(i))
     )
 
@@ -85,38 +92,44 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         .group_by(cal.c.period, ip.c.InsureeID)
         .subquery("first_enrol")
     )
+    src, res = residence(
+        first.join(i, i.c.InsureeID == first.c.insuree_id).outerjoin(
+            f, f.c.FamilyID == i.c.FamilyID
+        ),
+        f.c.LocationId,
+        config,
+    )
     new = (
         branch(
             "OI_INSUREES_NEW",
             first.c.period,
-            f.c.LocationId,
+            res,
             i.c.Gender,
             age_band_at(i.c.DOB, first.c.enroll_date, bands),
             func.count(),
         )
-        .select_from(
-            first.join(i, i.c.InsureeID == first.c.insuree_id).outerjoin(
-                f, f.c.FamilyID == i.c.FamilyID
-            )
-        )
+        .select_from(src)
         .where(current(i))
     )
 
     # Stock: distinct current families with a current non-Idle policy active at the last day.
+    src, res = residence(
+        p.join(cal, active_on(p.c.EffectiveDate, p.c.ExpiryDate, cal.c.last_day)).join(
+            f, f.c.FamilyID == p.c.FamilyID
+        ),
+        f.c.LocationId,
+        config,
+    )
     families = (
         branch(
             "OI_FAMILIES_COVERED",
             cal.c.period,
-            f.c.LocationId,
+            res,
             None,
             None,
             func.count(func.distinct(f.c.FamilyID)),
         )
-        .select_from(
-            p.join(cal, and_(active_on(p.c.EffectiveDate, p.c.ExpiryDate, cal.c.last_day))).join(
-                f, f.c.FamilyID == p.c.FamilyID
-            )
-        )
+        .select_from(src)
         .where(current(p), not_idle(p.c.PolicyStatus), current(f))
     )
     return union_all(registered, covered, new, families)

@@ -2,7 +2,7 @@
 
 One scan of the current policies joined to the calendar on "relevant to this period" (any of
 the five rules), then one grouped branch per measure over that materialised set.
-Org key: the family's village as it stands; product: the current product's code (NULL when the
+Org key: the family's location as it stands, rolled up to the configured level; product: the current product's code (NULL when the
 policy's product is not current, i.e. the UNKNOWN option).
 """
 
@@ -20,6 +20,7 @@ from ..config import CatalogueConfig
 from ..expressions import active_on, current, in_period, not_idle
 from ..periods import calendar
 from ._long import branch
+from ._residence import residence
 
 PRODUCT_LIST = "PRODUCT_LIST"  # pseudo-measure: the current product codes
 
@@ -37,18 +38,16 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         "OI_POLICIES_EXPIRED": ni & in_period(exp, cal),
     }
     flags = [case((rule, 1), else_=0).label(code.lower()) for code, rule in rules.items()]
+    src, res = residence(
+        p.join(cal, or_(*rules.values()))
+        .outerjoin(f, f.c.FamilyID == p.c.FamilyID)
+        .outerjoin(prod, (prod.c.ProdID == p.c.ProdID) & current(prod)),
+        f.c.LocationId,
+        config,
+    )
     base = (
-        select(
-            cal.c.period,
-            f.c.LocationId.label("location_id"),
-            prod.c.ProductCode.label("product"),
-            *flags,
-        )
-        .select_from(
-            p.join(cal, or_(*rules.values()))
-            .outerjoin(f, f.c.FamilyID == p.c.FamilyID)
-            .outerjoin(prod, (prod.c.ProdID == p.c.ProdID) & current(prod))
-        )
+        select(cal.c.period, res.label("location_id"), prod.c.ProductCode.label("product"), *flags)
+        .select_from(src)
         .where(current(p))
         .cte("policy_periods")
     )
