@@ -8,7 +8,13 @@ import psycopg2
 
 from openimis_db import tables as t
 
-from .helpers import fk_violations, leaks, source_identifiers, table_rows
+from .helpers import (
+    fk_violations,
+    leaks,
+    real_schema_fk_violations,
+    source_identifiers,
+    table_rows,
+)
 
 
 def test_no_identifying_value_of_the_source_appears_in_the_target(demo_source_url, demo_pg_copy):
@@ -51,6 +57,8 @@ def test_referential_integrity_holds_in_the_target(demo_pg_copy):
     finally:
         conn.close()
     assert total > 50 and invalid == 0
+    checked, dangling = real_schema_fk_violations(url)
+    assert checked > 50 and dangling == []
 
 
 def test_values_that_carry_no_identity_are_unchanged(demo_source_url, demo_pg_copy):

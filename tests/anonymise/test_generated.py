@@ -7,7 +7,14 @@ import pytest
 from synthetic_data.anonymise import AnonymiseOptions, anonymise
 
 from .conftest import SEED
-from .helpers import all_text_values, fk_violations, leaks, source_identifiers, table_rows
+from .helpers import (
+    all_text_values,
+    fk_violations,
+    leaks,
+    real_schema_fk_violations,
+    source_identifiers,
+    table_rows,
+)
 from .indicators import (
     birth_month_enrolment_periods,
     check_age_split,
@@ -33,6 +40,7 @@ def test_generated_database_leaks_nothing_and_keeps_integrity(small_sqlite_url, 
     assert len(found["chfid"]) >= 2000 and len(found["name"]) > 20
     assert leaks(small_sqlite_url, url, baseline) == {}
     assert fk_violations(url) == []
+    assert real_schema_fk_violations(url)[1] == []
     for name in ("tblInsuree", "tblClaim", "tblPolicy", "tblClaimServices"):
         assert report.tables[name].rows == len(table_rows(small_sqlite_url, name)) > 0
 
