@@ -32,6 +32,8 @@ def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
             meta = getattr(record, "dagster_meta", None) or {}
             if meta.get("dagster_event") is not None or record.levelno < logging.INFO:
                 return  # step starts, materializations, failures: summarised after the run
+            if "Not executing." in record.getMessage():
+                return  # Dagster skipping steps after a failure: the failure itself is reported
             step = meta.get("step_key") or "run"
             text = meta.get("orig_message") or record.getMessage()
             level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 
 from pipelines.commands._common import CommandError, add_run_options, progress
 
@@ -26,7 +27,12 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def require_dhis2(**overrides):
+def require_dhis2(*, check: bool = True, **overrides):
+    """The DHIS2 resource from the environment, after a quick ``/api/system/info`` call.
+
+    Fails in one line, before any export, when DHIS2 is not configured, not reachable, refuses
+    the credentials or runs a version this client does not support.
+    """
     from pipelines.resources import dhis2_from_env
 
     if not os.environ.get("DHIS2_URL"):
@@ -37,7 +43,32 @@ def require_dhis2(**overrides):
         raise CommandError(
             "no DHIS2 credentials: set DHIS2_TOKEN, or DHIS2_USERNAME and DHIS2_PASSWORD"
         )
+    if check:
+        check_dhis2()
     return dhis2_from_env(**overrides)
+
+
+def check_dhis2() -> None:
+    from adx.client import DHIS2Client
+    from adx.http import DHIS2ConnectionError, DHIS2Error, RetryPolicy
+    from openimis_db.engine import redact_url
+
+    where = redact_url(os.environ["DHIS2_URL"])
+    attempts = int(os.environ.get("DHIS2_HTTP_ATTEMPTS", "") or 5)
+    try:
+        with DHIS2Client.from_env(retries=RetryPolicy(attempts=max(1, attempts))) as client:
+            client.system_info()
+    except DHIS2ConnectionError as exc:
+        found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
+        reason = found.group(1).strip() if found else str(exc).split(":")[-1].strip()
+        raise CommandError(f"cannot reach DHIS2 at {where}: {reason}") from None
+    except DHIS2Error as exc:
+        if exc.status in (401, 403):
+            raise CommandError(
+                f"DHIS2 at {where} refused the credentials (HTTP {exc.status}): check DHIS2_TOKEN "
+                "or DHIS2_USERNAME / DHIS2_PASSWORD"
+            ) from None
+        raise CommandError(f"DHIS2 at {where}: {exc}") from None
 
 
 def print_push_summaries(outcomes) -> None:

@@ -94,10 +94,12 @@ def test_unreachable_dhis2_is_one_line(small_sqlite_url, tmp_path, monkeypatch, 
             "--dataset", "OI_CLAIMS"]  # fmt: skip
     assert main(argv) == 1
     line = _error_line(capsys)
-    assert line.startswith("openimis-dhis2 push: error: ")
-    assert "127.0.0.1:9" in line and "d2pat_secret_token" not in line
-    # The export itself went through: the files were written before the push failed.
-    assert (tmp_path / "OI_CLAIMS_202401.adx.xml").exists()
+    assert (
+        line
+        == "openimis-dhis2 push: error: cannot reach DHIS2 at http://127.0.0.1:9: Connection refused"
+    )
+    # Checked before anything else: no export was made.
+    assert not list(tmp_path.glob("OI_*"))
 
 
 def test_subprocess_error_is_one_line_and_verbose_shows_traceback(tmp_path, capsys):

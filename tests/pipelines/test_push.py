@@ -181,3 +181,15 @@ def test_cli_metadata_writes_and_pushes(dhis2_emulator, tmp_path, monkeypatch, c
     assert sorted(d["code"] for d in dhis2_emulator.store.objects["dataSets"].values()) == [
         "OI_CLAIMS", "OI_ENROLMENT", "OI_POPULATION"
     ]  # fmt: skip
+
+
+def test_cli_bad_dhis2_credentials_one_line(
+    small_sqlite_url, dhis2_emulator, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("DHIS2_URL", dhis2_emulator.url)
+    monkeypatch.setenv("DHIS2_TOKEN", "d2pat_not_a_real_token_0000000000000000000")
+    argv = ["push", "--db", small_sqlite_url, "--period", "202402", "--out", str(tmp_path)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("openimis-dhis2 push: error: DHIS2 at http://127.0.0.1:")
+    assert "refused the credentials (HTTP 401)" in err[-1] and "d2pat_not" not in "\n".join(err)
