@@ -8,8 +8,10 @@ to zero must overwrite the old one in DHIS2 (openIMIS's module drops zeros, a kn
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 import pandas as pd
 
@@ -86,9 +88,17 @@ def option_mapper(category: str, config: CatalogueConfig):
     raise KeyError(category)
 
 
-def format_value(value: Decimal | int, spec: ElementSpec, where: str) -> str:
+def round_cents(value: Fraction | Decimal | int) -> Decimal:
+    """Exact value rounded half-up to cents (one rounding, at the very end)."""
+    frac = Fraction(value)
+    sign = -1 if frac < 0 else 1
+    cents = math.floor(abs(frac) * 100 + Fraction(1, 2))
+    return Decimal(sign * cents).scaleb(-2)
+
+
+def format_value(value: Fraction | Decimal | int, spec: ElementSpec, where: str) -> str:
     if spec.kind == AMOUNT:
-        q = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+        q = round_cents(value)
         if not q.is_finite() or q < 0:
             raise ValueError(
                 f"{where}: {spec.code} = {q} is negative or not finite; check the source rows"
@@ -180,7 +190,7 @@ def build_dataset(
     frame = frame.assign(org_unit=_roll_up(frame, org_units, DATASET_SIDE[ds], config).to_numpy())
 
     # Sum exactly per (element, period, org unit, options): ints first, then Decimal for divisors.
-    totals: dict[tuple, Decimal | int] = {}
+    totals: dict[tuple, Fraction | int] = {}
     spec_by = {e.code: e for e in specs}
     mappers = {cat: option_mapper(cat, config) for e in specs for cat in e.categories}
     grouped = frame.groupby(
@@ -191,7 +201,8 @@ def build_dataset(
         raw = [None if pd.isna(d) else d for d in (d1, d2)]
         opts = tuple(mappers[cat](raw[i]) for i, cat in enumerate(spec.categories))
         key = (measure, period, org, opts)
-        amount = Decimal(int(value)) / (100 * int(divisor)) if spec.kind == AMOUNT else int(value)
+        # Amounts stay exact fractions (hundredths over cover days) until the final rounding.
+        amount = Fraction(int(value), 100 * int(divisor)) if spec.kind == AMOUNT else int(value)
         totals[key] = totals.get(key, 0) + amount
 
     # Every element x option combination for every (period, org unit) with data.

@@ -3,8 +3,9 @@
 Every fact is a small long-form frame with ``FACT_COLUMNS``:
 
 - ``measure``: the (default) data element code the row feeds;
-- ``period``: DHIS2 period id; ``org_key``: openIMIS LocationId (residence side, the family's
-  village as stored) or HfID (facility side), rolled up and mapped later;
+- ``period``: DHIS2 period id; ``org_key``: openIMIS LocationId (residence side: the family's
+  location rolled up to the configured level in SQL; population: each location) or HfID
+  (facility side), mapped to DHIS2 ids when the data set is built;
 - ``dim1``, ``dim2``: raw category values grouped in the database (sex code, age band index,
   product code, claim status, ICD code, ...), NULL kept as missing;
 - ``value``: an integer (a count, or an amount in hundredths); ``divisor``: the integer the
