@@ -37,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from synthetic_data import GenerationOptions, generate
 
     started = time.perf_counter()
+    push = bool(os.environ.get("DHIS2_URL"))
+    if push:
+        require_dhis2()  # unreachable DHIS2 or bad credentials: fail before any work
     root = Path(args.dir).expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
     db = root / DEMO_DB
@@ -49,13 +52,9 @@ def run(args: argparse.Namespace) -> int:
             preset="small", seed=args.seed, start="2023-01", months=24, mode="create"
         ),
     )
-    rows = getattr(report, "rows", None)
-    total_rows = sum(rows.values()) if isinstance(rows, dict) else rows
-    progress(f"generated {total_rows:,} rows in {time.perf_counter() - started:.1f}s")
+    progress(f"generated {sum(report.rows.values()):,} rows in {report.seconds:.1f}s")
 
-    push = bool(os.environ.get("DHIS2_URL"))
     if push:
-        require_dhis2()
         _post_demo_metadata(url)
     span = PeriodSpan("202401", "202412")
     run_args = argparse.Namespace(
