@@ -57,7 +57,16 @@ def run_datasets(
     if settings.config_path:
         from aggregations import load_config
 
-        load_config(settings.config_path)  # a bad file fails here, in one line, before any run
+        config = load_config(settings.config_path)  # a bad file fails here, before any run
+        for code, period_type in (
+            ("OI_ENROLMENT", config.enrolment_period_type),
+            ("OI_CLAIMS", config.claims_period_type),
+        ):
+            if period_type != "Monthly" and code in (args.dataset or ALL_DATASETS):
+                raise CommandError(
+                    f"{settings.config_path}: {code} is configured {period_type}; the Dagster "
+                    "assets are partitioned by month, so only Monthly is supported here"
+                )
     defs = build_definitions(settings, dhis2=dhis2 or DHIS2Resource(), formats=formats)
     codes = args.dataset or list(ALL_DATASETS)
     specs = [dataset_spec(c) for c in dict.fromkeys(codes)]

@@ -182,3 +182,11 @@ def test_unmapped_org_units_fail_the_blocking_check(small_sqlite_url, tmp_path, 
     assert "check org_units_mapped on claims_dataset failed" in line
     assert codes[1] in line
     assert not list((tmp_path / "o").glob("OI_CLAIMS_*"))
+
+
+def test_non_monthly_configuration_is_refused(small_sqlite_url, tmp_path, capsys):
+    config = tmp_path / "quarterly.toml"
+    config.write_text('[catalogue]\nclaims_period_type = "Quarterly"\n')
+    argv = ["export", "--db", small_sqlite_url, "--period", "202402", "--config", str(config)]
+    assert main(argv) == 1
+    assert "OI_CLAIMS is configured Quarterly" in _error_line(capsys)
