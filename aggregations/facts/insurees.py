@@ -53,12 +53,22 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
     )
 
     # Stock: distinct current insurees with a current insuree-policy row covering the last day,
-    # on a current non-Idle policy. Sex/age/residence are functions of the insuree within a
-    # period, so COUNT(DISTINCT) per group sums to the distinct total.
+    # on a current non-Idle policy. Made distinct per (period, insuree) first (a hash
+    # aggregate; COUNT(DISTINCT) would sort), then counted with the insuree's attributes.
+    covered_ids = (
+        select(cal.c.period.label("period"), ip.c.InsureeID.label("insuree_id"))
+        .select_from(
+            ip.join(cal, active_on(ip.c.EffectiveDate, ip.c.ExpiryDate, cal.c.last_day)).join(
+                p, p.c.PolicyID == ip.c.PolicyId
+            )
+        )
+        .where(current(ip), current(p), not_idle(p.c.PolicyStatus))
+        .group_by(cal.c.period, ip.c.InsureeID)
+        .subquery("covered_ids")
+    )
     src, res = residence(
-        ip.join(cal, active_on(ip.c.EffectiveDate, ip.c.ExpiryDate, cal.c.last_day))
-        .join(p, p.c.PolicyID == ip.c.PolicyId)
-        .join(i, i.c.InsureeID == ip.c.InsureeID)
+        covered_ids.join(cal, cal.c.period == covered_ids.c.period)
+        .join(i, i.c.InsureeID == covered_ids.c.insuree_id)
         .outerjoin(f, f.c.FamilyID == i.c.FamilyID),
         f.c.LocationId,
         config,
@@ -70,10 +80,10 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
             res,
             i.c.Gender,
             age_band_at_period_end(i.c.DOB, cal, bands),
-            func.count(func.distinct(i.c.InsureeID)),
+            func.count(),
         )
         .select_from(src)
-        .where(current(ip), current(p), not_idle(p.c.PolicyStatus), current(i))
+        .where(current(i))
     )
 
     # Flow: distinct current insurees on current insuree-policy rows of current new policies
@@ -112,24 +122,21 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         .where(current(i))
     )
 
-    # Stock: distinct current families with a current non-Idle policy active at the last day.
+    # Stock: distinct current families with a current non-Idle policy active at the last day
+    # (distinct per period first, as above).
+    family_ids = (
+        select(cal.c.period.label("period"), p.c.FamilyID.label("family_id"))
+        .select_from(p.join(cal, active_on(p.c.EffectiveDate, p.c.ExpiryDate, cal.c.last_day)))
+        .where(current(p), not_idle(p.c.PolicyStatus))
+        .group_by(cal.c.period, p.c.FamilyID)
+        .subquery("family_ids")
+    )
     src, res = residence(
-        p.join(cal, active_on(p.c.EffectiveDate, p.c.ExpiryDate, cal.c.last_day)).join(
-            f, f.c.FamilyID == p.c.FamilyID
-        ),
-        f.c.LocationId,
-        config,
+        family_ids.join(f, f.c.FamilyID == family_ids.c.family_id), f.c.LocationId, config
     )
     families = (
-        branch(
-            "OI_FAMILIES_COVERED",
-            cal.c.period,
-            res,
-            None,
-            None,
-            func.count(func.distinct(f.c.FamilyID)),
-        )
+        branch("OI_FAMILIES_COVERED", family_ids.c.period, res, None, None, func.count())
         .select_from(src)
-        .where(current(p), not_idle(p.c.PolicyStatus), current(f))
+        .where(current(f))
     )
     return union_all(registered, covered, new, families)
