@@ -6,7 +6,9 @@ SQL Server.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, extract, literal_column
+from datetime import date
+
+from sqlalchemy import Date, Integer, extract, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -71,3 +73,25 @@ def date_key(col: ColumnElement) -> ColumnElement:
     # Multipliers written into the SQL (not parameters): the key can end up in a GROUP BY.
     k10000, k100 = literal_column("10000", Integer), literal_column("100", Integer)
     return extract("year", col) * k10000 + extract("month", col) * k100 + extract("day", col)
+
+
+class date_literal(ColumnElement):  # noqa: N801
+    """A date written into the SQL text (not a parameter), typed as a date: usable inside grouped
+    expressions. ``CAST('2024-01-31' AS DATE)``; on SQLite, where dates are ISO strings and
+    CAST(... AS DATE) would make a number, the bare string."""
+
+    type = Date()
+    inherit_cache = False  # the date is part of the SQL text
+
+    def __init__(self, value: date) -> None:
+        self.value = value
+
+
+@compiles(date_literal)
+def _date_literal_default(element, compiler, **kw):
+    return f"CAST('{element.value.isoformat()}' AS DATE)"
+
+
+@compiles(date_literal, "sqlite")
+def _date_literal_sqlite(element, compiler, **kw):
+    return f"'{element.value.isoformat()}'"

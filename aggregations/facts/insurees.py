@@ -9,14 +9,17 @@ was since deleted (INDICATORS.md common rules), rolled up to the configured leve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from sqlalchemy import func, select, true, union_all
+from sqlalchemy import case, func, select, true, union_all
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.expression import ColumnElement
 
 from adx.periods import Period
 from openimis_db import tables as t
 
 from ..config import CatalogueConfig
+from ..dialect import date_literal
 from ..expressions import (
     active_on,
     age_band_at,
@@ -25,9 +28,20 @@ from ..expressions import (
     in_period,
     not_idle,
 )
-from ..periods import calendar
+from ..periods import age_threshold, calendar
 from ._long import branch
 from ._residence import residence
+
+FUTURE = date(9999, 12, 31)  # bucket of DOBs after every boundary (future DOB in every period)
+
+
+def dob_bucket(dob, periods: Sequence[Period], bands) -> ColumnElement:
+    """The smallest age-band boundary date (over all periods) on or after DOB; FUTURE when DOB
+    is after all of them or NULL. Boundaries include each period's last day (band 0 / future)."""
+    bounds = sorted({age_threshold(p.last_day, b.low) for p in periods for b in bands})
+    return case(
+        *[(dob <= date_literal(d), date_literal(d)) for d in bounds], else_=date_literal(FUTURE)
+    )
 
 
 def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
@@ -35,22 +49,27 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
     bands = config.age_bands
     i, f, ip, p = t.tblInsuree, t.tblFamilies, t.tblInsureePolicy, t.tblPolicy
 
-    # Stock: current insurees of current families, age at the period's last day.
-    src, res = residence(
-        i.join(f, f.c.FamilyID == i.c.FamilyID).join(cal, true()), f.c.LocationId, config
-    )
-    registered = (
-        branch(
-            "OI_INSUREES_REGISTERED",
-            cal.c.period,
-            res,
-            i.c.Gender,
-            age_band_at_period_end(i.c.DOB, cal, bands),
-            func.count(),
-        )
+    # Stock: current insurees of current families, age at the period's last day. The insurees
+    # are first grouped by DOB bucket (between consecutive age-band boundary dates of all the
+    # periods: every DOB in a bucket has the same band in every period, so the bucket's upper
+    # boundary stands for it), then the small grouped set is expanded per period.
+    src, res = residence(i.join(f, f.c.FamilyID == i.c.FamilyID), f.c.LocationId, config)
+    rep = dob_bucket(i.c.DOB, periods, bands)
+    buckets = (
+        select(res.label("res"), i.c.Gender.label("sex"), rep.label("rep"), func.count().label("n"))
         .select_from(src)
         .where(current(i), current(f))
+        .group_by(res, i.c.Gender, rep)
+        .subquery("registered_buckets")
     )
+    registered = branch(
+        "OI_INSUREES_REGISTERED",
+        cal.c.period,
+        buckets.c.res,
+        buckets.c.sex,
+        age_band_at_period_end(buckets.c.rep, cal, bands),
+        func.sum(buckets.c.n),
+    ).select_from(buckets.join(cal, true()))
 
     # Stock: distinct current insurees with a current insuree-policy row covering the last day,
     # on a current non-Idle policy. Made distinct per (period, insuree) first (a hash
