@@ -10,12 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, String, literal, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.expression import ColumnElement
 
 from adx.periods import Period
 
 from .config import AgeBand
+from .dialect import date_literal
 
 
 class PeriodMismatchError(ValueError):
@@ -83,3 +96,28 @@ def calendar(periods: Sequence[Period], bands: Sequence[AgeBand] = ()) -> Subque
         selects.append(select(*cols))
     query = selects[0] if len(selects) == 1 else union_all(*selects)
     return query.subquery("cal")
+
+
+def period_of(col: ColumnElement, periods: Sequence[Period]) -> ColumnElement:
+    """Id of the period containing ``col`` (NULL outside every period, or for a NULL date).
+
+    A searched CASE over the sorted period bounds, written into the SQL text: a flow row is
+    bucketed into its period in one pass, without a range join to the calendar (which the
+    planners run as a nested loop, one scan of the fact table per period). Gaps between
+    non-consecutive periods map to NULL.
+    """
+    whens: list = []
+    prev_end = None
+    for p in sorted(periods, key=lambda p: p.start):
+        if prev_end is None or p.start != prev_end:
+            whens.append((col < date_literal(p.start), null()))
+        whens.append((col < date_literal(p.end), literal_column(f"'{p.id}'", String)))
+        prev_end = p.end
+    return case(*whens, else_=null())
+
+
+def within(col: ColumnElement, periods: Sequence[Period]) -> ColumnElement:
+    """``col`` lies in the span of the periods (first start to last end, gaps included): a
+    sargable range that lets the engine skip history outside the range (and use an index)."""
+    ordered = sorted(periods, key=lambda p: p.start)
+    return and_(col >= date_literal(ordered[0].start), col < date_literal(ordered[-1].end))

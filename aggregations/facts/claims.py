@@ -1,7 +1,8 @@
 """Fact ``claims``: every OI_CLAIMS data set element, from one statement.
 
-A CTE selects the current claims relevant to the range once, joined to the calendar on the
-reference date (the configured claim-date rule) OR the processing date, with the patient's sex
+A CTE selects the current claims relevant to the range once, each bucketed (CASE over the
+period bounds, no calendar join) into the period of its reference date (the configured
+claim-date rule) and of its processing date, with the patient's sex
 and age band, the diagnosis code and amounts in hundredths; each measure is one grouped branch
 over that CTE (lines are joined to it, filtering both line and claim current).
 Attributes come from the referenced insuree/ICD/service/item rows as they stand, deleted or not.
@@ -25,9 +26,8 @@ from ..expressions import (
     cents,
     claim_reference_date,
     current,
-    in_period,
 )
-from ..periods import calendar
+from ..periods import period_of, within
 from ._long import branch
 
 VALUATED = 16
@@ -35,15 +35,17 @@ PASSED = 1
 
 
 def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
-    cal = calendar(periods)
     c, i, icd = t.tblClaim, t.tblInsuree, t.tblICDCodes
     ref = claim_reference_date(config)
     processed = as_date(c.c.DateProcessed)
-    by_ref, by_proc = in_period(ref, cal), in_period(processed, cal)
     settle = days_between(processed, as_date(c.c.DateClaimed))
+    # One row per claim, bucketed into the period of its reference date and (possibly another)
+    # period of its processing date; the WHERE keeps only claims relevant to the range.
+    proc_period = period_of(processed, periods)
     base = (
         select(
-            cal.c.period,
+            period_of(ref, periods).label("ref_period"),
+            proc_period.label("proc_period"),
             c.c.ClaimID.label("claim_id"),
             c.c.HFID.label("hf_id"),
             c.c.ClaimStatus.label("status"),
@@ -53,45 +55,43 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
             icd.c.ICDCode.label("icd"),
             cents(c.c.Claimed).label("claimed"),
             cents(c.c.Approved).label("approved"),
-            case((by_ref, 1), else_=0).label("by_ref"),
-            case((by_proc, 1), else_=0).label("by_proc"),
             # A claim processed before it was claimed (a data-entry error found in the demo
             # data) counts 0 days rather than a negative number of days.
-            case((by_proc & (settle > 0), settle), else_=0).label("settle_days"),
+            case((proc_period.is_not(None) & (settle > 0), settle), else_=0).label("settle_days"),
         )
         .select_from(
-            c.join(cal, or_(by_ref, by_proc))
-            .outerjoin(i, i.c.InsureeID == c.c.InsureeID)
-            .outerjoin(icd, icd.c.ICDID == c.c.ICDID)
+            c.outerjoin(i, i.c.InsureeID == c.c.InsureeID).outerjoin(icd, icd.c.ICDID == c.c.ICDID)
         )
-        .where(current(c))
+        .where(current(c), or_(within(ref, periods), within(processed, periods)))
         .cte("claim_periods")
     )
     b = base.c
-    ref_only = b.by_ref == 1
+    ref_only = b.ref_period.is_not(None)
     out = [
-        branch("OI_CLAIMS", b.period, b.hf_id, b.status, b.visit, func.count()).where(ref_only),
+        branch("OI_CLAIMS", b.ref_period, b.hf_id, b.status, b.visit, func.count()).where(ref_only),
         branch(
             "OI_CLAIMS_PATIENT",
-            b.period,
+            b.ref_period,
             b.hf_id,
             b.sex,
             age_band_of_diff(b.age_diff, config.age_bands),
             func.count(),
         ).where(ref_only),
-        branch("OI_CLAIMED_AMOUNT", b.period, b.hf_id, b.status, None, func.sum(b.claimed)).where(
+        branch(
+            "OI_CLAIMED_AMOUNT", b.ref_period, b.hf_id, b.status, None, func.sum(b.claimed)
+        ).where(ref_only),
+        branch(
+            "OI_APPROVED_AMOUNT", b.ref_period, b.hf_id, b.status, None, func.sum(b.approved)
+        ).where(ref_only),
+        branch("OI_CLAIMS_DIAGNOSIS", b.ref_period, b.hf_id, b.icd, None, func.count()).where(
             ref_only
         ),
-        branch("OI_APPROVED_AMOUNT", b.period, b.hf_id, b.status, None, func.sum(b.approved)).where(
-            ref_only
+        branch("OI_CLAIMS_PROCESSED", b.proc_period, b.hf_id, None, None, func.count()).where(
+            b.proc_period.is_not(None)
         ),
-        branch("OI_CLAIMS_DIAGNOSIS", b.period, b.hf_id, b.icd, None, func.count()).where(ref_only),
-        branch("OI_CLAIMS_PROCESSED", b.period, b.hf_id, None, None, func.count()).where(
-            b.by_proc == 1
-        ),
-        branch("OI_SETTLEMENT_DAYS", b.period, b.hf_id, None, None, func.sum(b.settle_days)).where(
-            b.by_proc == 1
-        ),
+        branch(
+            "OI_SETTLEMENT_DAYS", b.proc_period, b.hf_id, None, None, func.sum(b.settle_days)
+        ).where(b.proc_period.is_not(None)),
     ]
     # Each line table is scanned once: grouped by period x facility x type x line status with
     # both the quantity and the remunerated amount (passed lines of valuated claims), then the
@@ -120,7 +120,7 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         )
         grouped = (
             select(
-                b.period.label("period"),
+                b.ref_period.label("period"),
                 b.hf_id.label("hf_id"),
                 typ.label("typ"),
                 status.label("line_status"),
@@ -131,7 +131,7 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
                 base.join(line, line.c.ClaimID == b.claim_id).outerjoin(ref_table, ref_key)
             )
             .where(ref_only, current(line))
-            .group_by(b.period, b.hf_id, typ, status)
+            .group_by(b.ref_period, b.hf_id, typ, status)
             .cte(f"{code.lower()}_lines")
         )
         g = grouped.c
