@@ -23,6 +23,7 @@ from sqlalchemy.sql import Select
 from adx.periods import Period
 
 from ..config import CatalogueConfig
+from ..dialect import tune_transaction
 from . import claims, contributions, insurees, policies, population
 
 FACT_COLUMNS = ("measure", "period", "org_key", "dim1", "dim2", "value", "divisor")
@@ -52,7 +53,8 @@ def extract_fact(
 ) -> pd.DataFrame:
     """Run the fact's single query and return its small long-form result."""
     stmt = fact_query(fact, periods, config)
-    with engine.connect() as conn:
+    with engine.connect() as conn, conn.begin():
+        tune_transaction(conn)
         rows = conn.execute(stmt).all()
     return normalise(rows)
 
