@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import case, func, select, true, union_all
+from sqlalchemy import Integer, case, func, literal_column, select, true, union_all
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -32,6 +32,7 @@ from ..periods import age_threshold, calendar
 from ._long import branch
 from ._residence import residence
 
+ONE, ZERO = literal_column("1", Integer), literal_column("0", Integer)
 FUTURE = date(9999, 12, 31)  # bucket of DOBs after every boundary (future DOB in every period)
 
 
@@ -72,37 +73,73 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
     ).select_from(buckets.join(cal, true()))
 
     # Stock: distinct current insurees with a current insuree-policy row covering the last day,
-    # on a current non-Idle policy. Made distinct per (period, insuree) first (a hash
-    # aggregate; COUNT(DISTINCT) would sort), then counted with the insuree's attributes.
-    covered_ids = (
-        select(cal.c.period.label("period"), ip.c.InsureeID.label("insuree_id"))
-        .select_from(
-            ip.join(cal, active_on(ip.c.EffectiveDate, ip.c.ExpiryDate, cal.c.last_day)).join(
-                p, p.c.PolicyID == ip.c.PolicyId
+    # on a current non-Idle policy. One row per insuree with one 0/1 flag per period (MAX over
+    # its insuree-policy rows: distinct without a per-period expansion), then grouped like the
+    # registered insurees by residence, sex and DOB bucket with one count per period, and only
+    # that small set is expanded per period (a zero count is no row, as a plain COUNT gives).
+    flags = [
+        func.max(
+            case(
+                (active_on(ip.c.EffectiveDate, ip.c.ExpiryDate, date_literal(per.last_day)), ONE),
+                else_=ZERO,
             )
+        ).label(f"c{k}")
+        for k, per in enumerate(periods)
+    ]
+    covered_flags = (
+        select(ip.c.InsureeID.label("insuree_id"), *flags)
+        .select_from(ip.join(p, p.c.PolicyID == ip.c.PolicyId))
+        .where(
+            current(ip),
+            current(p),
+            not_idle(p.c.PolicyStatus),
+            ip.c.EffectiveDate <= date_literal(periods[-1].last_day),
+            ip.c.ExpiryDate > date_literal(periods[0].last_day),
         )
-        .where(current(ip), current(p), not_idle(p.c.PolicyStatus))
-        .group_by(cal.c.period, ip.c.InsureeID)
-        .subquery("covered_ids")
+        .group_by(ip.c.InsureeID)
+        .subquery("covered_flags")
     )
     src, res = residence(
-        covered_ids.join(cal, cal.c.period == covered_ids.c.period)
-        .join(i, i.c.InsureeID == covered_ids.c.insuree_id)
-        .outerjoin(f, f.c.FamilyID == i.c.FamilyID),
+        covered_flags.join(i, i.c.InsureeID == covered_flags.c.insuree_id).outerjoin(
+            f, f.c.FamilyID == i.c.FamilyID
+        ),
         f.c.LocationId,
         config,
+    )
+    rep = dob_bucket(i.c.DOB, periods, bands)
+    covered_buckets = (
+        select(
+            res.label("res"),
+            i.c.Gender.label("sex"),
+            rep.label("rep"),
+            *[func.sum(covered_flags.c[f"c{k}"]).label(f"n{k}") for k in range(len(periods))],
+        )
+        .select_from(src)
+        .where(current(i))
+        .group_by(res, i.c.Gender, rep)
+        .subquery("covered_buckets")
+    )
+    cb = covered_buckets.c
+    n_at_period = func.sum(
+        case(
+            *[
+                (cal.c.period == literal_column(f"'{per.id}'"), cb[f"n{k}"])
+                for k, per in enumerate(periods)
+            ],
+            else_=ZERO,
+        )
     )
     covered = (
         branch(
             "OI_INSUREES_COVERED",
             cal.c.period,
-            res,
-            i.c.Gender,
-            age_band_at_period_end(i.c.DOB, cal, bands),
-            func.count(),
+            cb.res,
+            cb.sex,
+            age_band_at_period_end(cb.rep, cal, bands),
+            n_at_period,
         )
-        .select_from(src)
-        .where(current(i))
+        .select_from(covered_buckets.join(cal, true()))
+        .having(n_at_period > ZERO)
     )
 
     # Flow: distinct current insurees on current insuree-policy rows of current new policies
