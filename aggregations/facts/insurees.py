@@ -25,10 +25,9 @@ from ..expressions import (
     age_band_at,
     age_band_at_period_end,
     current,
-    in_period,
     not_idle,
 )
-from ..periods import age_threshold, calendar
+from ..periods import age_threshold, calendar, period_of, within
 from ._long import branch
 from ._residence import residence
 
@@ -145,17 +144,23 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
     # Flow: distinct current insurees on current insuree-policy rows of current new policies
     # enrolled in the period; an insuree enrolled twice in a period counts once, aged at the
     # earliest of those enrolment dates.
+    # Each policy is bucketed into its enrolment period by a CASE (no calendar range join).
+    enrol_period = period_of(p.c.EnrollDate, periods)
     first = (
         select(
-            cal.c.period.label("period"),
+            enrol_period.label("period"),
             ip.c.InsureeID.label("insuree_id"),
             func.min(p.c.EnrollDate).label("enroll_date"),
         )
-        .select_from(
-            p.join(cal, in_period(p.c.EnrollDate, cal)).join(ip, ip.c.PolicyId == p.c.PolicyID)
+        .select_from(p.join(ip, ip.c.PolicyId == p.c.PolicyID))
+        .where(
+            current(p),
+            current(ip),
+            p.c.PolicyStage == "N",
+            within(p.c.EnrollDate, periods),
+            enrol_period.is_not(None),
         )
-        .where(current(p), current(ip), p.c.PolicyStage == "N")
-        .group_by(cal.c.period, ip.c.InsureeID)
+        .group_by(enrol_period, ip.c.InsureeID)
         .subquery("first_enrol")
     )
     src, res = residence(
@@ -178,21 +183,55 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         .where(current(i))
     )
 
-    # Stock: distinct current families with a current non-Idle policy active at the last day
-    # (distinct per period first, as above).
-    family_ids = (
-        select(cal.c.period.label("period"), p.c.FamilyID.label("family_id"))
-        .select_from(p.join(cal, active_on(p.c.EffectiveDate, p.c.ExpiryDate, cal.c.last_day)))
-        .where(current(p), not_idle(p.c.PolicyStatus))
-        .group_by(cal.c.period, p.c.FamilyID)
-        .subquery("family_ids")
+    # Stock: distinct current families with a current non-Idle policy active at the last day:
+    # one row per family with a 0/1 flag per period (as for covered insurees), grouped by
+    # residence with one count per period before the per-period expansion.
+    fam_flags = [
+        func.max(
+            case(
+                (active_on(p.c.EffectiveDate, p.c.ExpiryDate, date_literal(per.last_day)), ONE),
+                else_=ZERO,
+            )
+        ).label(f"c{k}")
+        for k, per in enumerate(periods)
+    ]
+    family_flags = (
+        select(p.c.FamilyID.label("family_id"), *fam_flags)
+        .where(
+            current(p),
+            not_idle(p.c.PolicyStatus),
+            p.c.EffectiveDate <= date_literal(periods[-1].last_day),
+            p.c.ExpiryDate > date_literal(periods[0].last_day),
+        )
+        .group_by(p.c.FamilyID)
+        .subquery("family_flags")
     )
     src, res = residence(
-        family_ids.join(f, f.c.FamilyID == family_ids.c.family_id), f.c.LocationId, config
+        family_flags.join(f, f.c.FamilyID == family_flags.c.family_id), f.c.LocationId, config
     )
-    families = (
-        branch("OI_FAMILIES_COVERED", family_ids.c.period, res, None, None, func.count())
+    family_counts = (
+        select(
+            res.label("res"),
+            *[func.sum(family_flags.c[f"c{k}"]).label(f"n{k}") for k in range(len(periods))],
+        )
         .select_from(src)
         .where(current(f))
+        .group_by(res)
+        .subquery("family_counts")
+    )
+    fc = family_counts.c
+    families_at_period = func.sum(
+        case(
+            *[
+                (cal.c.period == literal_column(f"'{per.id}'"), fc[f"n{k}"])
+                for k, per in enumerate(periods)
+            ],
+            else_=ZERO,
+        )
+    )
+    families = (
+        branch("OI_FAMILIES_COVERED", cal.c.period, fc.res, None, None, families_at_period)
+        .select_from(family_counts.join(cal, true()))
+        .having(families_at_period > ZERO)
     )
     return union_all(registered, covered, new, families)
