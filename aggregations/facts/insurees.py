@@ -44,6 +44,19 @@ def dob_bucket(dob, periods: Sequence[Period], bands) -> ColumnElement:
     )
 
 
+def count_at_period(cal, counts, periods: Sequence[Period]) -> ColumnElement:
+    """SUM of the per-period count column ``n<k>`` that belongs to the calendar row's period."""
+    return func.sum(
+        case(
+            *[
+                (cal.c.period == literal_column(f"'{per.id}'"), counts[f"n{k}"])
+                for k, per in enumerate(periods)
+            ],
+            else_=ZERO,
+        )
+    )
+
+
 def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
     cal = calendar(periods, config.age_bands)
     bands = config.age_bands
@@ -119,15 +132,7 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         .subquery("covered_buckets")
     )
     cb = covered_buckets.c
-    n_at_period = func.sum(
-        case(
-            *[
-                (cal.c.period == literal_column(f"'{per.id}'"), cb[f"n{k}"])
-                for k, per in enumerate(periods)
-            ],
-            else_=ZERO,
-        )
-    )
+    n_at_period = count_at_period(cal, cb, periods)
     covered = (
         branch(
             "OI_INSUREES_COVERED",
@@ -220,15 +225,7 @@ def query(periods: Sequence[Period], config: CatalogueConfig) -> Select:
         .subquery("family_counts")
     )
     fc = family_counts.c
-    families_at_period = func.sum(
-        case(
-            *[
-                (cal.c.period == literal_column(f"'{per.id}'"), fc[f"n{k}"])
-                for k, per in enumerate(periods)
-            ],
-            else_=ZERO,
-        )
-    )
+    families_at_period = count_at_period(cal, fc, periods)
     families = (
         branch("OI_FAMILIES_COVERED", cal.c.period, fc.res, None, None, families_at_period)
         .select_from(family_counts.join(cal, true()))
