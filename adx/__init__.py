@@ -1,1 +1,1 @@
-"""Aggregate data (ADX / DHIS2 dataValueSets): model, periods, writers, readers, DHIS2 client."""
+"""Aggregate data (ADX / DHIS2 dataValueSets): model, periods, writers, readers; the DHIS2 Web API in `adx.dhis2`."""

@@ -2,7 +2,7 @@
 
 JSON identifies disaggregations by category option combo (COC), not by category options. The
 writer asks ``coc_for(data_element_code, options)`` for the COC id; the default gives the
-deterministic COC UID our metadata bundle assigns (:func:`adx.metadata.coc_uid`), so our JSON
+deterministic COC UID our metadata bundle assigns (:func:`adx.dhis2.metadata.coc_uid`), so our JSON
 imports into a DHIS2 bootstrapped from our bundle. Data elements, org units and the data set are
 written as codes, and the payload header says so (``dataElementIdScheme``... = ``CODE``,
 ``categoryOptionComboIdScheme`` = ``UID`` by default); DHIS2 lets payload schemes override query
@@ -20,7 +20,7 @@ from json.encoder import encode_basestring_ascii as _q
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from adx.metadata import coc_uid
+from adx.dhis2.metadata import coc_uid
 from adx.model import DataValue
 from adx.periods import PeriodError, parse_period
 
@@ -166,7 +166,7 @@ def read_json(
     header ``dataSet`` fills a missing one, as in DHIS2 (they must come before ``dataValues``,
     as in what DHIS2 and our writer produce). Yields the value dicts, or, with
     ``options_for(data_element_or_data_set, combo_id) -> options``, :class:`DataValue` objects
-    (see :func:`adx.metadata.options_resolver`). ``source``: bytes, a path (a ``str``
+    (see :func:`adx.dhis2.metadata.options_resolver`). ``source``: bytes, a path (a ``str``
     starting with ``{`` is JSON text) or a stream.
     """
     values = _stream_values(source, max_bytes)

@@ -22,11 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adx.adx_xml import write_adx  # noqa: E402
-from adx.chunking import iter_chunks, sort_values  # noqa: E402
-from adx.client import DEFAULT_MAX_BYTES, DHIS2Client  # noqa: E402
+from adx.dhis2.chunking import iter_chunks, sort_values  # noqa: E402
+from adx.dhis2.client import DEFAULT_MAX_BYTES, DHIS2Client  # noqa: E402
 from adx.model import Category, CategoryOption, DataElement, DataSetDefinition, DataValue  # noqa: E402
-from adx.preflight import preflight  # noqa: E402
-from adx.snapshot import MetadataSnapshot  # noqa: E402
+from adx.dhis2.preflight import preflight  # noqa: E402
+from adx.dhis2.snapshot import MetadataSnapshot  # noqa: E402
 
 SEX = Category("SEX", "Sex", (CategoryOption("F", "F"), CategoryOption("M", "M")))
 AGE = Category("AGE", "Age", tuple(CategoryOption(f"A{i}", f"A{i}") for i in range(10)))
@@ -100,7 +100,7 @@ def main() -> None:
     )
     print(f"  floor (1 doc)  {len(values) / t_whole:>12,.0f} values/s  ({t_whole:.2f}s)")
 
-    from adx.metadata import OrgUnit, build_bundle
+    from adx.dhis2.metadata import OrgUnit, build_bundle
     from adx.model import Catalogue
     from tests.dhis2_emulator.server import Dhis2Emulator
 

@@ -115,7 +115,7 @@ def floor_adx(vals, out) -> int:
 
 def floor_json(vals, out) -> int:
     """The same dataValueSets JSON bytes with a bare string builder (COC UIDs looked up once)."""
-    from adx.metadata import coc_uid
+    from adx.dhis2.metadata import coc_uid
 
     parts = ['{"dataElementIdScheme":"CODE","orgUnitIdScheme":"CODE","dataSetIdScheme":"CODE",'
              '"categoryOptionComboIdScheme":"UID","dataValues":[']  # fmt: skip

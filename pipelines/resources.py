@@ -77,9 +77,9 @@ class DHIS2Resource(dg.ConfigurableResource):
         return redact_url(self.url) if self.url else "<DHIS2 not configured>"
 
     def client(self) -> Any:
-        """An ``adx.client.DHIS2Client``; raises when DHIS2 is not configured."""
-        from adx.client import DHIS2Client
-        from adx.http import RetryPolicy
+        """An ``adx.dhis2.client.DHIS2Client``; raises when DHIS2 is not configured."""
+        from adx.dhis2.client import DHIS2Client
+        from adx.dhis2.http import RetryPolicy
 
         if not self.url:
             raise dg.Failure("DHIS2 is not configured: set DHIS2_URL", allow_retries=False)

@@ -52,7 +52,7 @@ def build_export_asset(
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         from adx.adx_xml import sort_values, write_adx
         from adx.dvs_json import write_json
-        from adx.preflight import preflight
+        from adx.dhis2.preflight import preflight
         from adx.xsd import validate_adx
 
         periods = context_periods(context)

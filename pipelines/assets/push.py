@@ -6,9 +6,9 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from adx.import_summary import ImportResult, combine
+from adx.dhis2.import_summary import ImportResult, combine
 from adx.model import frame_to_values
-from adx.sync import Scope, SyncResult, remove_stale
+from adx.dhis2.sync import Scope, SyncResult, remove_stale
 from pipelines import checks
 from pipelines.assets import DatasetSpec
 from pipelines.partitions import context_periods

@@ -104,8 +104,8 @@ def _post_demo_metadata(db_url: str) -> None:
 
     The synthetic org units exist in no real DHIS2: point DHIS2_URL at a sandbox for the demo.
     """
-    from adx.client import DHIS2Client
-    from adx.metadata import OrgUnit, build_bundle
+    from adx.dhis2.client import DHIS2Client
+    from adx.dhis2.metadata import OrgUnit, build_bundle
     from aggregations import build_catalogue, extract_org_units, load_config, product_codes
     from pipelines.commands._common import CommandError
     from pipelines.resources import OpenIMISDatabase

@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from adx.metadata import build_bundle
+    from adx.dhis2.metadata import build_bundle
     from aggregations import build_catalogue, load_config, product_codes
     from pipelines.resources import OpenIMISDatabase
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     elif not args.push:
         sys.stdout.write(text + "\n")
     if args.push:
-        from adx.client import DHIS2Client
+        from adx.dhis2.client import DHIS2Client
         from pipelines.commands.push import require_dhis2
 
         require_dhis2()  # one-line errors when DHIS2_URL or the credentials are missing

@@ -49,8 +49,8 @@ def require_dhis2(*, check: bool = True, **overrides):
 
 
 def check_dhis2() -> None:
-    from adx.client import DHIS2Client
-    from adx.http import DHIS2ConnectionError, DHIS2Error, RetryPolicy
+    from adx.dhis2.client import DHIS2Client
+    from adx.dhis2.http import DHIS2ConnectionError, DHIS2Error, RetryPolicy
     from openimis_db.engine import redact_url
 
     where = redact_url(os.environ["DHIS2_URL"])

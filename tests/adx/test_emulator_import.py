@@ -8,7 +8,7 @@ import io
 import requests
 
 from adx.dvs_json import write_json
-from adx.metadata import OrgUnit, build_bundle
+from adx.dhis2.metadata import OrgUnit, build_bundle
 
 from .catalogue import CATALOGUE, ENROLMENT
 from .helpers import write_valid_adx

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from adx.metadata import OrgUnit, build_bundle, coc_code, coc_uid, options_resolver
+from adx.dhis2.metadata import OrgUnit, build_bundle, coc_code, coc_uid, options_resolver
 from adx.model import (
     Catalogue,
     Category,
@@ -17,7 +17,7 @@ from adx.model import (
     DataSetDefinition,
     DefinitionError,
 )
-from adx.uids import UidCollisionError, UidRegistry, uid_for
+from adx.dhis2.uids import UidCollisionError, UidRegistry, uid_for
 
 from .catalogue import CATALOGUE, CLAIMS, ENROLMENT
 

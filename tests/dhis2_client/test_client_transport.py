@@ -10,7 +10,7 @@ import traceback
 import pytest
 import requests
 
-from adx.client import (
+from adx.dhis2.client import (
     DHIS2AuthError,
     DHIS2Client,
     DHIS2ConnectionError,
@@ -18,7 +18,7 @@ from adx.client import (
     DHIS2VersionError,
     PushError,
 )
-from adx.http import RetryPolicy
+from adx.dhis2.http import RetryPolicy
 from adx.model import DataValue
 from tests.dhis2_client.scripted import session_with
 

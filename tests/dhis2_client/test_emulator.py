@@ -9,11 +9,11 @@ import traceback
 
 import pytest
 
-from adx import preflight as pf
-from adx.client import DHIS2AuthError, DHIS2Client, PushError
-from adx.http import RetryPolicy
+from adx.dhis2 import preflight as pf
+from adx.dhis2.client import DHIS2AuthError, DHIS2Client, PushError
+from adx.dhis2.http import RetryPolicy
 from adx.model import DataValue
-from adx.sync import Scope, remove_stale
+from adx.dhis2.sync import Scope, remove_stale
 from tests.dhis2_client.world import DEFINITIONS, ORG_UNITS, PERIODS, bundle, cube, expected, stored
 
 FAST = RetryPolicy(attempts=4, backoff=0.01, max_delay=0.05, jitter=0.0, max_retry_after=0.05)

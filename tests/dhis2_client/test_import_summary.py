@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from adx.import_summary import (
+from adx.dhis2.import_summary import (
     ImportResult,
     ImportSummaryError,
     combine,

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from adx import preflight as pf
+from adx.dhis2 import preflight as pf
 from adx.model import Category, CategoryOption, DataElement, DataSetDefinition, DataValue
-from adx.snapshot import MetadataSnapshot
+from adx.dhis2.snapshot import MetadataSnapshot
 
 SEX = {
     "id": "CatSex00001",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adx.import_summary import ChunkSummary, ImportCount, ImportResult
+from adx.dhis2.import_summary import ChunkSummary, ImportCount, ImportResult
 from adx.model import DataValue
-from adx.sync import Scope, find_stale, remove_stale
+from adx.dhis2.sync import Scope, find_stale, remove_stale
 
 
 def v(ou, pe, de, value="1", opts=()):

@@ -6,7 +6,7 @@ the emulator's store (UIDs mapped to codes here), not through the client under t
 
 from __future__ import annotations
 
-from adx.metadata import OrgUnit, build_bundle
+from adx.dhis2.metadata import OrgUnit, build_bundle
 from adx.model import Catalogue, Category, CategoryOption, DataElement, DataSetDefinition, DataValue
 
 SEX = Category("SEX", "Sex", (CategoryOption("F", "Female"), CategoryOption("M", "Male")))

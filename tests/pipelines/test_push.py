@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 from sqlalchemy import text
 
-from adx.metadata import OrgUnit, build_bundle
+from adx.dhis2.metadata import OrgUnit, build_bundle
 from aggregations import build_catalogue, extract_org_units, load_config, product_codes
 from openimis_db.engine import make_engine
 from pipelines.automation import MONTHLY_JOB

@@ -22,8 +22,8 @@ from typing import Any
 
 import requests
 
-from adx.chunking import iter_chunks
-from adx.http import (
+from adx.dhis2.chunking import iter_chunks
+from adx.dhis2.http import (
     DHIS2AuthError,
     DHIS2ConnectionError,
     DHIS2Error,
@@ -33,7 +33,7 @@ from adx.http import (
     send,
     split_userinfo,
 )
-from adx.import_summary import (
+from adx.dhis2.import_summary import (
     ChunkSummary,
     ImportCount,
     ImportResult,
@@ -43,7 +43,7 @@ from adx.import_summary import (
     parse_metadata_report,
 )
 from adx.model import DataValue
-from adx.snapshot import MetadataSnapshot
+from adx.dhis2.snapshot import MetadataSnapshot
 
 log = logging.getLogger("adx.dhis2")
 
@@ -319,7 +319,7 @@ class DHIS2Client:
         """Send data values, chunked by whole ADX groups, and return the aggregated summary.
 
         ``values``: a list (sorted here) or an iterator already sorted by group
-        (``adx.chunking.sort_values``). ``format``: ``adx`` (default) or ``json`` (needs the
+        (``adx.dhis2.chunking.sort_values``). ``format``: ``adx`` (default) or ``json`` (needs the
         option combo UIDs: pass ``metadata`` or it is read from DHIS2). ``id_schemes``
         override the defaults (ADX: ``categoryOptionComboIdScheme=UID``; JSON: ``idScheme=CODE``
         + ``categoryOptionComboIdScheme=UID``). ``data_sets`` is passed to the ADX writer.

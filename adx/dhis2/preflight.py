@@ -18,7 +18,7 @@ from typing import Protocol
 
 from adx.model import NUMERIC_VALUE_TYPES, DataValue
 from adx.periods import PeriodError, parse_period
-from adx.snapshot import ComboInfo, DataSetInfo, MetadataSnapshot
+from adx.dhis2.snapshot import ComboInfo, DataSetInfo, MetadataSnapshot
 
 # Problem kinds.
 DATA_SET_UNKNOWN = "data_set_unknown"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from adx.import_summary import ImportResult
+from adx.dhis2.import_summary import ImportResult
 from adx.model import DataValue
 
 

@@ -44,7 +44,7 @@ def iter_groups(values: Iterable[DataValue]) -> Iterator[list[DataValue]]:
                 raise UnsortedValuesError(
                     f"values are not sorted by group (data set, org unit, period, attribute "
                     f"options): group {k} appears twice; pass a list or sort with "
-                    "adx.chunking.sort_values"
+                    "adx.dhis2.chunking.sort_values"
                 )
             if key is not None:
                 done.add(key)

@@ -1,6 +1,6 @@
 """DHIS2 metadata bundle (``POST /api/metadata`` JSON) for a catalogue of data sets.
 
-Deterministic: UIDs come from :func:`adx.uids.uid_for` on each object's code, so a re-built bundle
+Deterministic: UIDs come from :func:`adx.dhis2.uids.uid_for` on each object's code, so a re-built bundle
 updates the same objects. Category option combos (COCs) are included explicitly with codes like
 ``SEX_F__AGE_0_5`` because DHIS2 2.38-2.41 does not generate them on ``/api/metadata`` and
 indicators need their UIDs (CONTRACT.md §4; see docs/adx.md for the 2.43 trade-off).
@@ -21,7 +21,7 @@ from adx.model import (
     IndicatorDefinition,
     Operand,
 )
-from adx.uids import (
+from adx.dhis2.uids import (
     DEFAULT_CATEGORY_COMBO,
     DEFAULT_CATEGORY_OPTION_COMBO,
     UidRegistry,
