@@ -103,7 +103,9 @@ class DataSetDefinition:
         de_codes = [de.code for de in self.data_elements]
         dupes = {c for c in de_codes if de_codes.count(c) > 1}
         if dupes:
-            raise DefinitionError(f"data set {self.code}: duplicate data element codes {sorted(dupes)}")
+            raise DefinitionError(
+                f"data set {self.code}: duplicate data element codes {sorted(dupes)}"
+            )
         option_owner: dict[str, str] = {}
         cats: dict[str, Category] = {}
         for de in self.data_elements:
@@ -114,7 +116,9 @@ class DataSetDefinition:
                         "name; ADX uses category codes as attribute names"
                     )
                 if cat.code in cats and cats[cat.code] != cat:
-                    raise DefinitionError(f"category {cat.code!r} is defined twice with different options")
+                    raise DefinitionError(
+                        f"category {cat.code!r} is defined twice with different options"
+                    )
                 cats[cat.code] = cat
         for cat in cats.values():
             for opt in cat.options:
@@ -234,12 +238,60 @@ def frame_to_values(frame: pd.DataFrame) -> Iterator[DataValue]:
         )
 
 
+# Kinds of chart data items: DHIS2's DataDimensionItemType names the same three.
+CHART_DATA_KINDS = frozenset({"indicator", "dataElement", "reportingRate"})
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """One data item of a chart: an indicator, a data element, or a data set's reporting rate (by code)."""
+
+    kind: str  # one of CHART_DATA_KINDS
+    code: str
+
+
+@dataclass(frozen=True)
+class ChartDefinition:
+    """A DHIS2 visualization over catalogue objects, identified by code.
+
+    ``columns`` / ``rows`` / ``filters`` name dimensions: ``dx`` (data), ``pe`` (period),
+    ``ou`` (org unit) or a category code (its options become the dimension's items).
+    ``periods`` are DHIS2 relative periods (``LAST_12_MONTHS``). ``by_org_unit`` shows the
+    children of the user's org unit instead of the user's org unit itself. ``optional`` charts
+    drop data items the catalogue does not define (and vanish when none is left) instead of
+    failing: they name elements a configuration may not have yet.
+    """
+
+    code: str
+    name: str
+    chart_type: str  # DHIS2 VisualizationType: LINE, COLUMN, STACKED_COLUMN, BAR, PIVOT_TABLE, ...
+    data: tuple[ChartData, ...]
+    columns: tuple[str, ...] = ("dx",)
+    rows: tuple[str, ...] = ("pe",)
+    filters: tuple[str, ...] = ("ou",)
+    periods: tuple[str, ...] = ("LAST_12_MONTHS",)
+    by_org_unit: bool = False
+    description: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class DashboardDefinition:
+    """A DHIS2 dashboard holding the given charts, in order."""
+
+    code: str
+    name: str
+    charts: tuple[ChartDefinition, ...]
+    description: str = ""
+
+
 @dataclass
 class Catalogue:
-    """A set of data set definitions plus the DHIS2 indicators built on them."""
+    """A set of data set definitions plus the DHIS2 indicators and dashboards built on them."""
 
     data_sets: tuple[DataSetDefinition, ...]
     indicators: tuple[IndicatorDefinition, ...] = field(default_factory=tuple)
+    dashboards: tuple[DashboardDefinition, ...] = field(default_factory=tuple)
 
     def data_set(self, code: str) -> DataSetDefinition:
         for ds in self.data_sets:

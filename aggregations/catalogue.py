@@ -21,6 +21,7 @@ from adx.model import (
 )
 
 from .config import CatalogueConfig
+from .dashboard import build_dashboard
 
 ENROLMENT, CLAIMS, POPULATION = "OI_ENROLMENT", "OI_CLAIMS", "OI_POPULATION"
 
@@ -378,7 +379,7 @@ def build_catalogue(
         )
         definition.validate()
         data_sets.append(definition)
-    return Catalogue(tuple(data_sets), _indicators(config))
+    return Catalogue(tuple(data_sets), _indicators(config), (build_dashboard(config, data_sets),))
 
 
 def _indicators(config: CatalogueConfig) -> tuple[IndicatorDefinition, ...]:

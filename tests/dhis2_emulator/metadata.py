@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import itertools
 
+from .analytics import check_dashboard, check_visualization
 from .responses import web_message
 from .schema import DEFAULTS, EMBEDDED_REFS, IMPORT_ORDER, PERIOD_TYPE_NAMES, TYPES, UID_RE, Ref
 from .store import Store
@@ -229,7 +230,23 @@ def _validate(
                     errors.append(_error("E4000", "Missing required property `dataElement`.", plural,
                                          "dataElement", None, uid))  # fmt: skip
             errors += _check_refs(resolver, plural, element, refs, uid)
+    errors += _check_analytics(resolver, plural, obj, uid)
     return errors
+
+
+def _check_analytics(resolver: _Resolver, plural: str, obj: dict, uid: str) -> list[dict]:
+    """Visualizations' and dashboards' embedded parts (analytics.py)."""
+    check = {"visualizations": check_visualization, "dashboards": check_dashboard}.get(plural)
+    if check is None:
+        return []
+
+    def error(code: str, message: str, prop: str | None, value) -> dict:
+        return _error(code, message, plural, prop, value, uid)
+
+    def refs(part: dict, spec: dict[str, Ref]) -> list[dict]:
+        return _check_refs(resolver, plural, part, spec, uid)
+
+    return check(obj, error, refs)
 
 
 def _check_refs(

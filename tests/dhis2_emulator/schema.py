@@ -63,6 +63,28 @@ _AGG = frozenset(
     }  # fmt: skip
 )
 
+# VisualizationType at 2.39.10.1 (2.41 adds OUTLIER_TABLE, which our bundle never sends).
+VISUALIZATION_TYPES = frozenset(
+    {
+        "COLUMN",
+        "STACKED_COLUMN",
+        "BAR",
+        "STACKED_BAR",
+        "LINE",
+        "AREA",
+        "STACKED_AREA",
+        "PIE",
+        "RADAR",
+        "GAUGE",
+        "YEAR_OVER_YEAR_LINE",
+        "YEAR_OVER_YEAR_COLUMN",
+        "SCATTER",
+        "BUBBLE",
+        "SINGLE_VALUE",
+        "PIVOT_TABLE",
+    }  # fmt: skip
+)
+
 TYPES: dict[str, ObjectType] = {
     t.plural: t
     for t in (
@@ -160,6 +182,23 @@ TYPES: dict[str, ObjectType] = {
             unique=("code", "name", "shortName"),
             max_len=_LEN,
         ),
+        # Visualization.hbm.xml / Dashboard.hbm.xml: name and type not-null, names not unique.
+        # Their embedded collections are checked by analytics.py.
+        ObjectType(
+            "visualizations",
+            "visualization",
+            "org.hisp.dhis.visualization.Visualization",
+            required=("name", "type"),
+            enums={"type": VISUALIZATION_TYPES},
+            max_len=_LEN,
+        ),
+        ObjectType(
+            "dashboards",
+            "dashboard",
+            "org.hisp.dhis.dashboard.Dashboard",
+            required=("name",),
+            max_len=_LEN,
+        ),
     )
 }
 
@@ -175,7 +214,7 @@ EMBEDDED_REFS: dict[str, dict[str, Ref]] = {
 # Import order: referenced types before the types that reference them.
 IMPORT_ORDER = (
     "organisationUnits", "categoryOptions", "categories", "categoryCombos", "categoryOptionCombos",
-    "dataElements", "dataSets", "indicatorTypes", "indicators",
+    "dataElements", "dataSets", "indicatorTypes", "indicators", "visualizations", "dashboards",
 )  # fmt: skip
 
 # Properties whose missing value DHIS2's preheat fills with the default dimension object.

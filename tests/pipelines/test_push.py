@@ -181,6 +181,16 @@ def test_cli_metadata_writes_and_pushes(dhis2_emulator, tmp_path, monkeypatch, c
     assert sorted(d["code"] for d in dhis2_emulator.store.objects["dataSets"].values()) == [
         "OI_CLAIMS", "OI_ENROLMENT", "OI_POPULATION"
     ]  # fmt: skip
+    stored = dhis2_emulator.store.objects
+    assert {v["code"] for v in stored["visualizations"].values()} >= {
+        "OI_VIZ_COVERAGE", "OI_VIZ_CLAIMS_STATUS", "OI_VIZ_REPORTING_RATE", "OI_VIZ_SETTLEMENT"
+    }  # fmt: skip
+    (dashboard,) = stored["dashboards"].values()
+    assert len(dashboard["dashboardItems"]) == len(stored["visualizations"])
+    # A second push changes nothing: every object is matched by its UID, none is created.
+    assert main(["metadata", "--push"]) == 0
+    assert "created 0," in capsys.readouterr().out
+    assert len(stored["dashboards"]) == 1
 
 
 def test_cli_bad_dhis2_credentials_one_line(
