@@ -30,6 +30,7 @@ def build_jobs(
 ) -> tuple[dg.UnresolvedAssetJobDefinition, dg.UnresolvedAssetJobDefinition]:
     """One job per partitioning: Dagster jobs cannot mix monthly and yearly partitions."""
     monthly_keys = [k for s in DATASETS if not s.yearly for k in s.keys]
+    monthly_keys.append(dg.AssetKey("run_report"))  # pipelines.assets.report.REPORT_KEY
     yearly_keys = [k for s in DATASETS if s.yearly for k in s.keys]
     monthly_job = dg.define_asset_job(
         MONTHLY_JOB,

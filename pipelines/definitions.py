@@ -15,6 +15,7 @@ from pipelines.assets.datasets import build_dataset_asset
 from pipelines.assets.exports import build_export_asset
 from pipelines.assets.extract import build_fact_asset
 from pipelines.assets.push import build_push_asset
+from pipelines.assets.report import build_report_asset
 from pipelines.automation import build_jobs, build_schedules, log_run_failures
 from pipelines.partitions import monthly_partitions, yearly_partitions
 from pipelines.resources import (
@@ -59,6 +60,7 @@ def _build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         assets.append(build_dataset_asset(spec, parts, retry))
         assets.append(build_export_asset(spec, parts, retry))
         assets.append(build_push_asset(spec, parts, retry, settings.push_pool))
+    assets.append(build_report_asset(monthly))
     return assets
 
 

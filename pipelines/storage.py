@@ -6,6 +6,8 @@ Layout under the output directory::
     parquet/facts/<fact>/<PERIOD>.parquet              extract assets (finest-grain facts)
     parquet/datasets/<CODE>/<PERIOD>.parquet           data set assets (adx FRAME_COLUMNS)
     parquet/org_units/<CODE>.parquet                   org units the data set maps to
+    parquet/checks/<CODE>/<PERIOD>.reconciliation.json reconciliation problems (the run report)
+    report_<FIRST>_<LAST>.html                         the run report
 
 One file per period, even when a range run computed many periods at once, so that a later
 run of any single period finds its inputs. An empty period is an empty file, not a missing one.
@@ -36,6 +38,14 @@ def dataset_path(root: Path, code: str, period: str) -> Path:
 
 def org_units_path(root: Path, code: str) -> Path:
     return root / "parquet" / "org_units" / f"{code}.parquet"
+
+
+def reconciliation_path(root: Path, code: str, period: str) -> Path:
+    return root / "parquet" / "checks" / code / f"{period}.reconciliation.json"
+
+
+def report_path(root: Path, first: str, last: str) -> Path:
+    return root / (f"report_{first}.html" if first == last else f"report_{first}_{last}.html")
 
 
 def export_path(root: Path, code: str, period: str, fmt: str) -> Path:
@@ -87,3 +97,16 @@ def read_periods(paths_by_period: dict[str, Path], what: str) -> pd.DataFrame:
     if not non_empty:
         return frames[0].iloc[0:0] if frames else pd.DataFrame()
     return pd.concat(non_empty, ignore_index=True)
+
+
+def write_reconciliation(root: Path, code: str, periods: Iterable[str], problems) -> None:
+    """One small JSON per period: the reconciliation problems of that period (none: ``[]``)."""
+    import json
+
+    for pid in periods:
+        texts = [str(p) for p in problems if getattr(p, "period", pid) == pid]
+        path = reconciliation_path(root, code, pid)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({"period": pid, "problems": texts}, indent=1), encoding="utf-8")
+        os.replace(tmp, path)

@@ -18,6 +18,7 @@ from pipelines.storage import (
     read_periods,
     write_by_period,
     write_parquet,
+    write_reconciliation,
 )
 
 
@@ -78,6 +79,7 @@ def build_dataset_asset(
             build_s = time.perf_counter() - started
             problems = reconcile(engine, spec.code, frame, periods, config)
         paths = write_by_period(frame, periods, lambda pid: dataset_path(root, spec.code, pid))
+        write_reconciliation(root, spec.code, [p.id for p in periods], problems)
         # The DHIS2 org units this data set answers for (stale-value removal scope), including
         # those without any value this time.
         scope = org_units.loc[org_units["side"] == spec.side, ["org_unit"]].dropna()

@@ -125,6 +125,7 @@ def build_push_asset(
                 "ignored": counts.ignored,
                 "deleted": counts.deleted,
                 "conflicts": len(conflict_texts),
+                "conflict_texts": dg.MetadataValue.json(conflict_texts[:50]),
                 "stale_values_found": stale_found,
                 "stale_values_removed": stale_removed,
                 "stale_summary": stale_summary,

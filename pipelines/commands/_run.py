@@ -41,9 +41,11 @@ def run_datasets(
     dhis2=None,
     formats: str = "both",
     check_db: bool = True,
+    report: bool = False,
 ) -> list:
     """Materialise extract → data set → export (→ push) for the chosen data sets and periods."""
     from pipelines.assets import dataset_spec
+    from pipelines.assets.report import REPORT_KEY
     from pipelines.automation import MONTHLY_JOB, YEARLY_JOB
     from pipelines.definitions import build_definitions
     from pipelines.resources import DHIS2Resource
@@ -75,18 +77,32 @@ def run_datasets(
         out = []
         for spec in selected:
             out += spec.keys if push else spec.keys[:-1]
+        if report and any(not s.yearly for s in selected):
+            out.append(REPORT_KEY)
         return list(dict.fromkeys(out))
 
     outcomes = []
     with environment({"OPENIMIS_DB_URL": url}):
         monthly = [s for s in specs if not s.yearly]
-        if monthly:
-            progress(f"{' + '.join(s.code for s in monthly)} for {span} into {settings.out_dir}")
-            outcomes.append(
-                run_job(
-                    defs, MONTHLY_JOB, span.first, span.last, keys(monthly), verbose=args.verbose
+
+        def run_monthly() -> None:
+            if monthly:
+                progress(
+                    f"{' + '.join(s.code for s in monthly)} for {span} into {settings.out_dir}"
                 )
-            )
+                outcomes.append(
+                    run_job(
+                        defs,
+                        MONTHLY_JOB,
+                        span.first,
+                        span.last,
+                        keys(monthly),
+                        verbose=args.verbose,
+                    )  # fmt: skip
+                )
+
+        if not report:
+            run_monthly()
         yearly = [s for s in specs if s.yearly]
         this_year = str(datetime.now(UTC).year)
         years = [y for y in span.years if y < this_year]
@@ -98,6 +114,8 @@ def run_datasets(
             outcomes.append(
                 run_job(defs, YEARLY_JOB, years[0], years[-1], keys(yearly), verbose=args.verbose)
             )
+        if report:
+            run_monthly()  # after the population, which the report's coverage rate divides by
     return outcomes
 
 
@@ -115,3 +133,12 @@ def exported_files(outcomes) -> list[str]:
             if asset.endswith("_export"):
                 files += list(meta.get("files") or [])
     return files
+
+
+def report_path_of(outcomes) -> str | None:
+    """The run report's path, when the run wrote one."""
+    for outcome in outcomes:
+        meta = outcome.materialized.get("run_report")
+        if meta and meta.get("path"):
+            return str(meta["path"])
+    return None

@@ -31,7 +31,12 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipelines.assets import DATASETS
-    from pipelines.commands._run import exported_files, raise_on_failure, run_datasets
+    from pipelines.commands._run import (
+        exported_files,
+        raise_on_failure,
+        report_path_of,
+        run_datasets,
+    )
     from pipelines.commands.push import print_push_summaries, require_dhis2
     from pipelines.headlines import headline_indicators
     from synthetic_data import GenerationOptions, generate
@@ -72,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         push=push,
         dhis2=require_dhis2(check=False) if push else None,
         check_db=False,
+        report=True,
     )
     if push:
         print_push_summaries(outcomes)
@@ -93,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     months = [f"2024{m:02d}" for m in range(1, 13)]
     for name, value in headline_indicators(root / "exports", months, "2024").items():
         print(f"  {name:<48} {value}")
+    print(f"run report: {report_path_of(outcomes)}")
     if not push:
         print("DHIS2_URL is not set: nothing pushed (set DHIS2_URL and DHIS2_TOKEN to push)")
     print(f"done in {time.perf_counter() - started:.1f}s")

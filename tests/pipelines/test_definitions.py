@@ -44,7 +44,7 @@ def test_graph_checks_and_groups():
         "insurees", "policies", "contributions", "claims", "population",
         "enrolment_dataset", "claims_dataset", "population_dataset",
         "enrolment_export", "claims_export", "population_export",
-        "enrolment_push", "claims_push", "population_push",
+        "enrolment_push", "claims_push", "population_push", "run_report",
     }  # fmt: skip
     node = graph.get(dg.AssetKey("claims_push"))
     assert node.parent_keys == {dg.AssetKey("claims_export")}
