@@ -153,7 +153,7 @@ def compute(report: ReportInput) -> ReportData:
         ("Insurees covered", _fmt(covered, 0), last),
         ("Coverage rate", _fmt(ratio(covered, v.population(last), 100), 1, " %"), last),
         ("New policies", _fmt(v.total("OI_POLICIES_NEW", months), 0), span),
-        ("Contributions collected", _fmt(v.total("OI_CONTRIBUTIONS_COLLECTED", months), 2), span),
+        ("Contributions collected", _fmt(v.total("OI_CONTRIBUTIONS_COLLECTED", months), 0), span),
         ("Claims", _fmt(claims, 0), span),
         ("Claim rejection rate", _fmt(ratio(rejected, claims, 100), 1, " %"), span),
         ("Claims per 1,000 covered", _fmt(ratio(v.total("OI_CLAIMS", [last]), covered, 1000), 1), last),

@@ -24,7 +24,7 @@ section { background:#fff; border:1px solid var(--line); border-radius:8px; padd
 h2 { font-size: 1.1rem; margin: 0 0 .6rem; }
 .tiles { display:grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap:8px; }
 .tile { border:1px solid var(--line); border-radius:6px; padding:8px; }
-.tile .v { font-size:1.3rem; font-weight:600; }
+.tile .v { font-size:1.3rem; font-weight:600; overflow-wrap:anywhere; }
 .tile .l, .tile .n { color:var(--muted); font-size:.85rem; }
 .charts { display:grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr)); gap:12px; }
 figure { margin:0; }

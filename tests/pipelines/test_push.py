@@ -203,3 +203,13 @@ def test_cli_bad_dhis2_credentials_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("openimis-dhis2 push: error: DHIS2 at http://127.0.0.1:")
     assert "refused the credentials (HTTP 401)" in err[-1] and "d2pat_not" not in "\n".join(err)
+
+
+def test_cli_report_writes_one_offline_page(small_sqlite_url, tmp_path, capsys):
+    argv = ["report", "--db", small_sqlite_url, "--period", "202401:202403", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    path = capsys.readouterr().out.strip().splitlines()[-1]
+    assert path == str(tmp_path / "report_202401_202403.html")
+    html = open(path, encoding="utf-8").read()
+    assert html.count('<svg class="chart"') >= 7 and "<script" not in html
+    assert "totals reconcile" in html and "Nothing was pushed" in html
