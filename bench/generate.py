@@ -1,6 +1,7 @@
 """Benchmark the synthetic openIMIS generator against a plain PostgreSQL COPY of the same rows.
 
     .venv/bin/python bench/generate.py [--preset large] [--db URL] [--mode create|into_existing] [--seed N]
+                                       [--country NP|TZ|CM|CD|NE|GM|international]
 
 1. Generates the preset into a PostgreSQL database (a scratch database created on 127.0.0.1:5432 and
    dropped afterwards when --db is not given) and prints rows, seconds and rows/second per table.
@@ -144,6 +145,11 @@ def main() -> int:
     ap.add_argument(
         "--db", help="PostgreSQL URL to generate into (default: a scratch database, dropped after)"
     )
+    ap.add_argument(
+        "--country",
+        default="international",
+        help="country profile (NP, TZ, CM, CD, NE, GM, international); Faker pools are built once",
+    )
     ap.add_argument("--no-baseline", action="store_true", help="skip the plain-COPY comparison")
     args = ap.parse_args()
 
@@ -154,10 +160,14 @@ def main() -> int:
             scratch.append(url)
         before = _max_ids(url) if args.mode == "into_existing" else {}
         options = GenerationOptions(
-            preset=args.preset, insurees=args.insurees, seed=args.seed, mode=args.mode
+            preset=args.preset,
+            insurees=args.insurees,
+            seed=args.seed,
+            mode=args.mode,
+            country=args.country,
         )
         print(
-            f"generator: preset {args.preset}, {options.n_insurees:,} insurees, mode {args.mode}, into {redact_url(url)}"
+            f"generator: preset {args.preset}, {options.n_insurees:,} insurees, mode {args.mode}, country {args.country}, into {redact_url(url)}"
         )
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
         report = generate(url, options)

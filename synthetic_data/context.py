@@ -9,6 +9,7 @@ import numpy as np
 
 from synthetic_data._util import add_months, month_start
 from synthetic_data.options import GenerationOptions
+from synthetic_data.profiles import Pools, Profile, build_pools
 
 AUDIT_USER = 1  # tblUsers.UserID of the base data's Admin user (AuditUserID has no FK)
 
@@ -29,6 +30,8 @@ class Context:
         )  # exclusive
         self.as_of = self.span_end - 1  # the snapshot date: statuses are consistent with it
         self.seed = self.options.seed
+        self.profile: Profile = self.options.profile
+        self.pools: Pools = build_pools(self.profile, self.seed)  # Faker runs here, once
 
     def ids(self, table: str, n: int) -> np.ndarray:
         """The next ``n`` primary keys of ``table`` (after any rows the target already holds)."""

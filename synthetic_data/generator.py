@@ -19,7 +19,7 @@ from synthetic_data.bulk_load import BulkLoadError, bulk_insert
 from synthetic_data.claims import build_claims
 from synthetic_data.context import Context
 from synthetic_data.options import GenerationError, GenerationOptions, GenerationReport
-from synthetic_data.people import build_people, family_sizes
+from synthetic_data.people import IDENTITY_STREAM, build_people, family_sizes
 from synthetic_data.policies import build_policies
 from synthetic_data.reference import build_reference
 from synthetic_data.target import (
@@ -96,6 +96,7 @@ def generate(
         mode=options.mode,
         dialect=engine.dialect.name,
         seconds_per_table=per_table,
+        country=ctx.profile.code,
     )
 
 
@@ -146,10 +147,16 @@ def _batches(ctx: Context) -> Iterator[tuple[str, pd.DataFrame]]:
     never depend on timing."""
     ref = build_reference(ctx)
     yield from ref.frames.items()
-    sizes = family_sizes(rng_for(ctx.seed, 2), ctx.options.n_insurees)
+    sizes = family_sizes(
+        rng_for(ctx.seed, 2), ctx.options.n_insurees, ctx.profile.demographics.household_size
+    )
     for chunk, lo in enumerate(range(0, len(sizes), CHUNK_FAMILIES)):
         people = build_people(
-            ctx, ref, rng_for(ctx.seed, 10, chunk), sizes[lo : lo + CHUNK_FAMILIES]
+            ctx,
+            ref,
+            rng_for(ctx.seed, 10, chunk),
+            sizes[lo : lo + CHUNK_FAMILIES],
+            rng_for(ctx.seed, IDENTITY_STREAM, chunk),
         )
         yield "tblFamilies", people.families
         yield "tblInsuree", people.insurees

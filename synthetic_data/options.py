@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from synthetic_data.profiles import DEFAULT_PROFILE, Profile, ProfileError, load_profile
+
 Preset = Literal["small", "medium", "large"]
 Mode = Literal["create", "into_existing"]
 
@@ -22,7 +24,8 @@ class GenerationError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class GenerationOptions:
-    """What to generate. ``insurees`` overrides the preset's size; ``start`` is ``YYYY-MM``."""
+    """What to generate. ``insurees`` overrides the preset's size; ``start`` is ``YYYY-MM``;
+    ``country`` a profile code (``NP``, ``TZ`` ... or ``international``) or a ``Profile``."""
 
     preset: Preset = "small"
     insurees: int | None = None
@@ -30,8 +33,14 @@ class GenerationOptions:
     start: str = "2023-01"
     months: int = 24
     mode: Mode = "create"
+    country: str | Profile = DEFAULT_PROFILE
 
     def __post_init__(self) -> None:
+        if not isinstance(self.country, Profile):
+            try:
+                load_profile(self.country)
+            except ProfileError as exc:
+                raise GenerationError(str(exc)) from None
         if self.preset not in PRESET_INSUREES:
             raise GenerationError(
                 f"unknown preset {self.preset!r}: use one of {', '.join(PRESET_INSUREES)}"
@@ -65,6 +74,10 @@ class GenerationOptions:
         return self.insurees if self.insurees is not None else PRESET_INSUREES[self.preset]
 
     @property
+    def profile(self) -> Profile:
+        return self.country if isinstance(self.country, Profile) else load_profile(self.country)
+
+    @property
     def start_year_month(self) -> tuple[int, int]:
         y, m = self.start.split("-")
         return int(y), int(m)
@@ -81,6 +94,7 @@ class GenerationReport:
     seed: int = 42
     mode: str = "create"
     dialect: str = ""
+    country: str = DEFAULT_PROFILE
     seconds_per_table: dict[str, float] = field(default_factory=dict)
 
     @property

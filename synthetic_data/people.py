@@ -1,7 +1,12 @@
-"""Families and insurees: family sizes, an age pyramid of a low-income country, sex ratio, names.
+"""Families and insurees: family sizes, age pyramid, sex ratio and names of the country profile.
 
-The mess rates (history copies, deletions, NULL gender, odd dates, accents) are module constants so the
-documentation and the tests refer to one place.
+The mess rates (history copies, deletions, NULL gender, odd dates) are module constants so the
+documentation and the tests refer to one place; the mess in names (accents, capitals, decomposed
+letters, a second script) lives in the profile's pools (``synthetic_data/profiles``).
+
+Everything that identifies a person (names, phones, e-mails, ID numbers) is drawn from a separate
+random stream (``IDENTITY_STREAM``): the choice of name pools never moves any other draw, so the
+indicators of a database do not depend on the names in it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from synthetic_data import catalogue as cat
 from synthetic_data._util import (
     blank,
     codes,
@@ -23,19 +27,22 @@ from synthetic_data._util import (
     uuids,
 )
 from synthetic_data.context import AUDIT_USER, Context
+from synthetic_data.profiles.model import Demographics
 from synthetic_data.reference import Reference
 
-MEAN_EXTRA_MEMBERS = 3.4  # family size = 1 + Poisson(3.4), capped at 15 (mean ~4.4)
-AGE_SCALE = 24.0  # exponential age pyramid: ~45% under 15, median ~17 (low-income country)
+IDENTITY_STREAM = 13  # RNG stream of names, phones, e-mails and ID numbers (per chunk)
+MAX_FAMILY = 15
 MAX_AGE = 95
+SHARE_HEADS_MALE = 0.75
 SHARE_REGISTERED_BEFORE = 0.55  # families already enrolled before the span starts
+SHARE_PHONE = 0.6  # heads with a phone number
+SHARE_EMAIL = 0.08  # heads with an e-mail address
 RATE_NULL_GENDER = 0.01
 RATE_OTHER_GENDER = 0.003
 RATE_LEAP_DAY_DOB = 0.003
 RATE_MONTH_END_DOB = 0.02
 RATE_FUTURE_DOB = 0.0005
-RATE_ACCENTED = 0.10
-RATE_NON_LATIN = 0.02
+RATE_OWN_FAMILY_NAME = 0.1  # members whose family name differs from the family's (married in ...)
 RATE_INSUREE_HISTORY = 0.02
 RATE_INSUREE_DELETED = 0.005
 RATE_FAMILY_HISTORY = 0.01
@@ -43,9 +50,10 @@ RATE_FAMILY_DELETED = 0.002
 RATE_LATE_MEMBER = 0.03  # members added to the family during the span
 
 
-def family_sizes(rng: np.random.Generator, n_insurees: int) -> np.ndarray:
-    """Sizes of the families holding exactly ``n_insurees`` people (the last one is trimmed)."""
-    sizes = np.minimum(1 + rng.poisson(MEAN_EXTRA_MEMBERS, int(n_insurees / 4.0) + 16), 15)
+def family_sizes(rng: np.random.Generator, n_insurees: int, mean_size: float) -> np.ndarray:
+    """Sizes (1 + Poisson, capped at 15) of the families holding exactly ``n_insurees`` people."""
+    estimate = int(n_insurees / max(1.0, mean_size - 1.0)) + 16  # more than enough families
+    sizes = np.minimum(1 + rng.poisson(max(0.0, mean_size - 1.0), estimate), MAX_FAMILY)
     total = np.cumsum(sizes)
     k = int(np.searchsorted(total, n_insurees)) + 1
     sizes = sizes[:k].copy()
@@ -53,11 +61,14 @@ def family_sizes(rng: np.random.Generator, n_insurees: int) -> np.ndarray:
     return sizes
 
 
-def ages(rng: np.random.Generator, n: int) -> np.ndarray:
-    u = rng.random(n)
-    return -AGE_SCALE * np.log1p(
-        -u * (1 - np.exp(-MAX_AGE / AGE_SCALE))
-    )  # truncated exponential, years
+def ages(rng: np.random.Generator, n: int, demographics: Demographics) -> np.ndarray:
+    """Ages in years (continuous) from the profile's pyramid: a band by its share, uniform within."""
+    bands = demographics.age_bands
+    cum = np.cumsum([b.share for b in bands])
+    band = np.minimum(np.searchsorted(cum / cum[-1], rng.random(n), side="right"), len(bands) - 1)
+    low = np.array([b.low for b in bands], dtype=np.float64)[band]
+    high = np.array([min(b.high, MAX_AGE) for b in bands], dtype=np.float64)[band]
+    return low + rng.random(n) * (high - low)
 
 
 @dataclass
@@ -80,8 +91,13 @@ class People:
 
 
 def build_people(
-    ctx: Context, ref: Reference, rng: np.random.Generator, sizes: np.ndarray
+    ctx: Context,
+    ref: Reference,
+    rng: np.random.Generator,
+    sizes: np.ndarray,
+    id_rng: np.random.Generator,
 ) -> People:
+    """One chunk of families; ``rng`` draws everything but identities, ``id_rng`` the identities."""
     n_fam = len(sizes)
     n = int(sizes.sum())
     fam_ids = ctx.ids("tblFamilies", n_fam)
@@ -91,23 +107,27 @@ def build_people(
     rank = np.arange(n) - member_start[member_family]  # 0 = head
     is_head = rank == 0
 
-    # Ages: the head is the eldest member and an adult.
-    age = ages(rng, n)
-    fam_max = np.maximum.reduceat(age, member_start)
-    age[member_start] = np.maximum(fam_max, 18 + rng.random(n_fam) * 30)
-    other_heads = (~is_head) & (age >= age[member_start][member_family])
-    age[other_heads] = (
-        age[member_start][member_family][other_heads] - 1 - rng.random(other_heads.sum()) * 10
-    )
-    age = np.clip(age, 0, MAX_AGE)
+    # Ages from the pyramid, sorted within each family (eldest first): the head is the eldest and
+    # the second member (the spouse, when adult) the next; the marginal pyramid is kept exactly,
+    # except for the few families of children only, whose head becomes an adult.
+    demo = ctx.profile.demographics
+    age = ages(rng, n, demo)
+    age = age[np.lexsort((-age, member_family))]
+    adult_head = 18 + rng.random(n_fam) * 30
+    age[member_start] = np.where(age[member_start] < 18, adult_head, age[member_start])
 
-    # Sex: heads mostly men, the second adult (spouse) of the other sex, the rest ~50/50.
-    u = rng.random(n)
-    sex = np.where(u < 0.496, "M", "F")
-    sex[is_head] = np.where(rng.random(n_fam) < 0.75, "M", "F")
+    # Sex: heads mostly men, the adult second member of the other sex, the others drawn so that
+    # the whole population matches the profile's sex ratio.
+    head_male = rng.random(n_fam) < SHARE_HEADS_MALE
+    sex = np.full(n, "F")
+    sex[member_start] = np.where(head_male, "M", "F")
     spouse = (rank == 1) & (age >= 18)
-    head_sex = sex[member_start][member_family]
-    sex[spouse] = np.where(head_sex[spouse] == "M", "F", "M")
+    sex[spouse] = np.where(head_male[member_family[spouse]], "F", "M")
+    others = ~is_head & ~spouse
+    fixed_males = int(np.count_nonzero(sex[~others] == "M"))
+    p_male = np.clip((demo.male_share * n - fixed_males) / max(1, int(others.sum())), 0.0, 1.0)
+    u = rng.random(n)
+    sex[others & (u < p_male)] = "M"
     g = rng.random(n)
     sex[g < RATE_OTHER_GENDER] = "O"
     gender_null = (g >= RATE_OTHER_GENDER) & (g < RATE_OTHER_GENDER + RATE_NULL_GENDER)
@@ -128,7 +148,7 @@ def build_people(
     join = np.minimum(join, ctx.span_end - 1)
 
     # DOB from the age at the start of the span; then the deliberate date oddities.
-    dob = ctx.span_start - np.floor(age * 365.25).astype(np.int64) - rng.integers(0, 365, n)
+    dob = ctx.span_start - np.floor(age * 365.25).astype(np.int64)  # age is exact at the start
     dob_dt = dob.astype("datetime64[D]")
     odd = rng.random(n)
     month_end = odd < RATE_MONTH_END_DOB
@@ -149,28 +169,27 @@ def build_people(
         future, ctx.as_of + rng.integers(1, 300, n), dob
     )  # data-entry error: born in the future
 
-    # Names: a family name per family, given names by sex; some accented or non-Latin.
-    fam_last = _names(
-        rng, n_fam, cat.LAST_NAMES_LATIN, cat.LAST_NAMES_ACCENTED, cat.LAST_NAMES_NON_LATIN
-    )
-    last = fam_last.to_numpy()[member_family]
-    own_last = rng.random(n) < 0.1
-    last[own_last] = _names(
-        rng,
-        int(own_last.sum()),
-        cat.LAST_NAMES_LATIN,
-        cat.LAST_NAMES_ACCENTED,
-        cat.LAST_NAMES_NON_LATIN,
-    ).to_numpy()
-    male_names = _names(
-        rng, n, cat.MALE_NAMES, cat.OTHER_NAMES_ACCENTED, cat.OTHER_NAMES_NON_LATIN
-    ).to_numpy()
-    female_names = _names(
-        rng, n, cat.FEMALE_NAMES, cat.OTHER_NAMES_ACCENTED, cat.OTHER_NAMES_NON_LATIN
-    ).to_numpy()
+    # Identities, from their own stream: a family name per family (some members keep their own),
+    # given names by sex, phones and e-mails for some heads, ID numbers for adults with an ID type.
+    pools = ctx.pools
+    last = pools.family.sample(id_rng, n_fam).to_numpy()[member_family]
+    own_last = id_rng.random(n) < RATE_OWN_FAMILY_NAME
+    last[own_last] = pools.family.sample(id_rng, int(own_last.sum())).to_numpy()
+    male_names = pools.male.sample(id_rng, n).to_numpy()
+    female_names = pools.female.sample(id_rng, n).to_numpy()
     other_names = np.where(sex == "M", male_names, female_names)
+    phone = pd.Series(pools.phone(id_rng, n)).where(
+        is_head & (id_rng.random(n) < SHARE_PHONE), None
+    )
+    email = pd.Series(pools.email(id_rng, n)).where(
+        is_head & (id_rng.random(n) < SHARE_EMAIL), None
+    )
+    national_id = pd.Series(pools.national_id(id_rng, n))
 
-    village = rng.integers(0, len(ref.village_ids), n_fam)
+    village = np.minimum(
+        np.searchsorted(ref.village_cumulative, rng.random(n_fam), side="right"),
+        len(ref.village_ids) - 1,
+    )  # towns draw the profile's urban share of the families
     district = ref.village_district[village]
     adult = age >= 18
     relationship = np.where(
@@ -182,12 +201,13 @@ def build_people(
         np.where(rng.random(n) < 0.5, 1, -1),
     )
     hf_pick = _hf_in_district(ref, rng, district[member_family])
+    id_type = np.where(adult & (rng.random(n) < 0.6), rng.integers(0, 4, n), -1)
     vf = np.maximum(join, reg[member_family])
     insurees = pd.DataFrame(
         {
             "InsureeID": ins_ids,
             "AuditUserID": AUDIT_USER,
-            "CHFID": codes("", 100_000_000 + ins_ids, 9),
+            "CHFID": _insurance_numbers(ctx, ins_ids),
             "CardIssued": rng.random(n) < 0.8,
             "CurrentVillage": nullable_int(
                 np.where(
@@ -210,15 +230,12 @@ def build_people(
             "LastName": last,
             "Marital": pick(["M", "S", "D", "W"], marital_idx),
             "OtherNames": other_names,
-            "Phone": pd.Series(codes("+255", rng.integers(0, 10**9, n), 9)).where(
-                is_head & (rng.random(n) < 0.6), None
-            ),
+            "Phone": phone,
+            "Email": email,
             "Profession": nullable_int(rng.integers(1, 5, n), ~adult | (rng.random(n) < 0.3)),
             "Relationship": nullable_int(np.maximum(relationship, 1), is_head),
-            "TypeOfId": pick(
-                ["N", "D", "P", "V"],
-                np.where(adult & (rng.random(n) < 0.6), rng.integers(0, 4, n), -1),
-            ),
+            "TypeOfId": pick(["N", "D", "P", "V"], id_type),
+            "passport": national_id.where(id_type >= 0, None),
             "ValidityFrom": stamps(vf, rng),
             "ValidityTo": stamps(vf, rng, null=np.ones(n, bool)),
             "Vulnerability": nullable_bool(rng.random(n) < 0.05, rng.random(n) < 0.3),
@@ -267,19 +284,10 @@ def build_people(
     )
 
 
-def _names(rng, n: int, latin: list[str], accented: list[str], non_latin: list[str]) -> pd.Series:
-    pool = latin + accented + non_latin
-    u = rng.random(n)
-    idx = np.where(
-        u < RATE_NON_LATIN,
-        len(latin) + len(accented) + rng.integers(0, len(non_latin), n),
-        np.where(
-            u < RATE_NON_LATIN + RATE_ACCENTED,
-            len(latin) + rng.integers(0, len(accented), n),
-            rng.integers(0, len(latin), n),
-        ),
-    )
-    return pick(pool, idx)
+def _insurance_numbers(ctx: Context, ids: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """The profile's insurance-number shape: prefix + digits, unique because built on the id."""
+    digits = ctx.profile.insurance_digits
+    return codes(ctx.profile.insurance_prefix, 10 ** (digits - 1) + ids, digits)
 
 
 def _hf_in_district(ref: Reference, rng, district: np.ndarray) -> np.ndarray:
@@ -312,7 +320,7 @@ def _mess(ctx: Context, rng, insurees: pd.DataFrame, families: pd.DataFrame, is_
     old["Gender"] = old["Gender"].where(
         rng.random(len(old)) < 0.7, None
     )  # old versions lacked the sex
-    blank(old, "Phone")
+    blank(old, "Phone", "Email")
     fdel = rng.random(n_fam) < RATE_FAMILY_DELETED
     fvt = families["ValidityTo"].copy()
     fvt[fdel] = families["ValidityFrom"][fdel] + pd.to_timedelta(

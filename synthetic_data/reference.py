@@ -21,8 +21,11 @@ from synthetic_data._util import (
     uuids,
 )
 from synthetic_data.context import AUDIT_USER, Context
+from synthetic_data.profiles import Pools
 
 STREAM = 1  # RNG stream id of the master data
+IDENTITY_STREAM = 3  # names and phones of places, facilities and staff: never move other draws
+SHARE_TOWNS = 0.15  # share of villages that are towns (they hold the profile's urban share)
 
 
 def tree_shape(n_insurees: int) -> tuple[int, int, int, int]:
@@ -42,6 +45,7 @@ class Reference:
     village_ids: np.ndarray  # current village LocationIds
     village_district: np.ndarray  # index into district_ids, per village
     village_region: np.ndarray  # index into region_ids, per village
+    village_cumulative: np.ndarray  # cumulative share of families per village (towns weigh more)
     district_ids: np.ndarray
     hf_ids: np.ndarray
     hf_district: np.ndarray  # index into district_ids, per HF
@@ -65,13 +69,14 @@ class Reference:
 
 def build_reference(ctx: Context) -> Reference:
     rng = rng_for(ctx.seed, STREAM)
+    id_rng = rng_for(ctx.seed, IDENTITY_STREAM)
     frames: dict[str, pd.DataFrame] = {}
-    loc = _locations(ctx, rng)
+    loc = _locations(ctx, rng, id_rng)
     frames["tblLocations"] = loc.pop("frame")
-    hf = _health_facilities(ctx, rng, loc)
+    hf = _health_facilities(ctx, rng, loc, id_rng)
     frames["tblHF"] = hf.pop("frame")
     frames["tblClaimAdmin"] = hf.pop("admins")
-    off = _officers(ctx, rng, loc)
+    off = _officers(ctx, rng, loc, id_rng)
     frames["tblOfficer"] = off.pop("frame")
     frames["tblPayer"], payer_ids = _payers(ctx, rng, loc)
     prod = _products(ctx, rng, loc)
@@ -121,7 +126,21 @@ def _history_copies(
     return old
 
 
-def _locations(ctx: Context, rng) -> dict:
+def _place_names(id_rng, names: list[str], n: int) -> pd.arrays.ArrowStringArray:
+    return pick(names, id_rng.integers(0, len(names), n))
+
+
+def _staff_names(pools: Pools, id_rng, n: int, share_male: float) -> tuple:
+    """(LastName, OtherNames) of ``n`` officers or claim administrators."""
+    male = id_rng.random(n) < share_male
+    last = pools.family.sample(id_rng, n)
+    given = np.where(
+        male, pools.male.sample(id_rng, n).to_numpy(), pools.female.sample(id_rng, n).to_numpy()
+    )
+    return last, given
+
+
+def _locations(ctx: Context, rng, id_rng) -> dict:
     n_r, n_d, n_w, n_v = tree_shape(ctx.options.n_insurees)
     counts = [n_r, n_r * n_d, n_r * n_d * n_w, n_r * n_d * n_w * n_v]
     kinds = ["R", "D", "W", "V"]
@@ -136,7 +155,9 @@ def _locations(ctx: Context, rng) -> dict:
             if level == 0
             else np.repeat(ids_by_level[level - 1], n // counts[level - 1])
         )
-        names = pick(cat.PLACE_NAMES, rng.integers(0, len(cat.PLACE_NAMES), n))
+        pools = ctx.pools
+        level_names = (pools.regions, pools.districts, pools.localities, pools.localities)[level]
+        names = _place_names(id_rng, level_names, n)
         parts.append(
             pd.DataFrame(
                 {
@@ -155,8 +176,15 @@ def _locations(ctx: Context, rng) -> dict:
     frame = pd.concat(parts, ignore_index=True)
     # Population at village level only (as openIMIS keeps it); a few villages lack figures.
     n_villages = counts[3]
-    per_village = ctx.options.n_insurees / n_villages
-    pop = rng.gamma(4.0, per_village / 0.45 / 4.0, n_villages)  # ~45% of the population insured
+    # Towns (a fixed share of villages) hold the profile's urban share of the people.
+    urban = ctx.profile.demographics.urban_share
+    n_towns = max(1, round(SHARE_TOWNS * n_villages))
+    town = np.zeros(n_villages, bool)
+    town[rng.choice(n_villages, n_towns, replace=False)] = True
+    weight = np.where(town, urban / n_towns, (1 - urban) / (n_villages - n_towns))
+    cumulative = np.cumsum(weight / weight.sum())
+    cumulative[-1] = 1.0
+    pop = rng.gamma(4.0, weight * ctx.options.n_insurees / 0.45 / 4.0)  # ~45% insured
     male = np.round(pop * 0.49).astype(np.int64)
     female = np.round(pop * 0.505).astype(np.int64)
     other = rng.binomial(3, 0.2, n_villages)
@@ -202,11 +230,12 @@ def _locations(ctx: Context, rng) -> dict:
         "village_ids": ids_by_level[3],
         "village_district": village_district,
         "village_region": district_region[village_district],
+        "village_cumulative": cumulative,
         "district_ids": ids_by_level[1],
     }
 
 
-def _health_facilities(ctx: Context, rng, loc: dict) -> dict:
+def _health_facilities(ctx: Context, rng, loc: dict, id_rng) -> dict:
     n_d = len(loc["district_ids"])
     per = 2 + ctx.options.n_insurees // (n_d * 8000)  # more facilities in bigger schemes
     levels, district = [], []
@@ -225,22 +254,20 @@ def _health_facilities(ctx: Context, rng, loc: dict) -> dict:
     ids = ctx.ids("tblHF", n)
     care = np.where(level == "H", "B", np.where(level == "C", "B", "O"))
     care = np.where((level == "H") & (rng.random(n) < 0.3), "I", care)
-    names = pick(cat.PLACE_NAMES, rng.integers(0, len(cat.PLACE_NAMES), n))
-    kind = pick(
-        ["Dispensary", "Health Centre", "Hospital"],
-        np.searchsorted(["C", "D", "H"], level).choose([1, 0, 2]),
-    )
+    names = _place_names(id_rng, ctx.pools.localities, n).to_numpy()
+    formats = ctx.profile.facility_names
+    hf_names = text([formats[lv].format(name) for lv, name in zip(level, names, strict=True)])
     sub = rng.integers(-1, 3, n)
     frame = pd.DataFrame(
         {
             "HfID": ids,
             "HfUUID": uuids(rng, n),
             "HFCode": codes("HF", np.arange(1, n + 1), 5),
-            "HFName": join_text(names, kind),
+            "HFName": hf_names,
             "AccCode": codes("ACC", np.arange(1, n + 1), 5),
             "HFLevel": level,
             "HFAddress": pd.Series([None] * n, dtype="str"),
-            "Phone": codes("+2557", rng.integers(0, 10**8, n), 8),
+            "Phone": ctx.pools.phone(id_rng, n),
             "HFCareType": care,
             "OffLine": False,
             "AuditUserID": AUDIT_USER,
@@ -268,17 +295,14 @@ def _health_facilities(ctx: Context, rng, loc: dict) -> dict:
     )
     history["LegacyID"] = history["LegacyID"].astype("Int64")
     admins_ids = ctx.ids("tblClaimAdmin", n)
-    sexes = rng.random(n) < 0.5
+    admin_last, admin_given = _staff_names(ctx.pools, id_rng, n, 0.5)
     admins = pd.DataFrame(
         {
             "ClaimAdminId": admins_ids,
             "ClaimAdminUUID": uuids(rng, n),
             "ClaimAdminCode": codes("CA", np.arange(1, n + 1), 5),
-            "LastName": pick(cat.LAST_NAMES_LATIN, rng.integers(0, len(cat.LAST_NAMES_LATIN), n)),
-            "OtherNames": pick(
-                cat.MALE_NAMES + cat.FEMALE_NAMES,
-                np.where(sexes, 0, len(cat.MALE_NAMES)) + rng.integers(0, 30, n),
-            ),
+            "LastName": admin_last,
+            "OtherNames": admin_given,
             "DOB": dates(ctx.span_start - rng.integers(25 * 365, 60 * 365, n)),
             "HasLogin": True,
             "HFId": ids,
@@ -296,26 +320,23 @@ def _health_facilities(ctx: Context, rng, loc: dict) -> dict:
     }
 
 
-def _officers(ctx: Context, rng, loc: dict) -> dict:
+def _officers(ctx: Context, rng, loc: dict, id_rng) -> dict:
     n_d = len(loc["district_ids"])
     district = np.repeat(np.arange(n_d), 2 + ctx.options.n_insurees // (n_d * 20000))
     n = len(district)
     ids = ctx.ids("tblOfficer", n)
-    male = rng.random(n) < 0.6
+    last, given = _staff_names(ctx.pools, id_rng, n, 0.6)
     frame = pd.DataFrame(
         {
             "OfficerID": ids,
             "OfficerUUID": uuids(rng, n),
             "Code": codes("EO", np.arange(1, n + 1), 5),
-            "LastName": pick(cat.LAST_NAMES_LATIN, rng.integers(0, len(cat.LAST_NAMES_LATIN), n)),
-            "OtherNames": pick(
-                cat.MALE_NAMES + cat.FEMALE_NAMES,
-                np.where(male, 0, len(cat.MALE_NAMES)) + rng.integers(0, 30, n),
-            ),
+            "LastName": last,
+            "OtherNames": given,
             "LocationId": loc["district_ids"][district],
             "AuditUserID": AUDIT_USER,
             "DOB": dates(ctx.span_start - rng.integers(22 * 365, 55 * 365, n)),
-            "Phone": codes("+2556", rng.integers(0, 10**8, n), 8),
+            "Phone": ctx.pools.phone(id_rng, n),
             "ValidityFrom": stamps(np.full(n, ctx.span_start - 2 * 365), rng),
         }
     )

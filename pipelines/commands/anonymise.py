@@ -68,6 +68,14 @@ def register(subparsers) -> None:
     p.add_argument(
         "--report", type=Path, default=None, metavar="FILE", help="write the JSON report here"
     )
+    p.add_argument(
+        "--country",
+        type=_country,
+        default=None,
+        metavar="CODE",
+        help="replace names, phones and addresses with this country profile's pools "
+        "(NP, TZ, CM, CD, NE, GM, international); default: the built-in international pools",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -76,6 +84,15 @@ def _month(text: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month YYYY-MM")
     return text
+
+
+def _country(text: str) -> str:
+    from synthetic_data.profiles import ProfileError, load_profile
+
+    try:
+        return load_profile(text).code
+    except ProfileError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _k(text: str) -> int:
@@ -104,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         suppress=args.suppress,
         target_mode=args.target_mode,
         chunk_rows=args.chunk_rows,
+        country=args.country,
     )
 
     def progress(table: str, done: int, total: int) -> None:

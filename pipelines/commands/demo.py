@@ -26,7 +26,23 @@ def register(subparsers) -> None:
         "--dir", default="demo", metavar="DIR", help="working directory (default ./demo)"
     )
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument(
+        "--country",
+        type=_country,
+        default="international",
+        metavar="CODE",
+        help="country profile of the generated people (NP, TZ, CM, CD, NE, GM; default international)",
+    )
     parser.set_defaults(func=run)
+
+
+def _country(text: str) -> str:
+    from synthetic_data.profiles import ProfileError, load_profile
+
+    try:
+        return load_profile(text).code
+    except ProfileError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +70,12 @@ def run(args: argparse.Namespace) -> int:
     report = generate(
         url,
         GenerationOptions(
-            preset="small", seed=args.seed, start="2023-01", months=24, mode="create"
+            preset="small",
+            seed=args.seed,
+            start="2023-01",
+            months=24,
+            mode="create",
+            country=args.country,
         ),
     )
     progress(f"generated {sum(report.rows.values()):,} rows in {report.seconds:.1f}s")

@@ -16,6 +16,21 @@ def _positive(text: str) -> int:
     return value
 
 
+def _profile_codes() -> list[str]:
+    from synthetic_data.profiles import profile_codes
+
+    return profile_codes()
+
+
+def _country(text: str) -> str:
+    from synthetic_data.profiles import ProfileError, load_profile
+
+    try:
+        return load_profile(text).code
+    except ProfileError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "generate",
@@ -30,6 +45,7 @@ def register(subparsers) -> None:
         epilog=(
             "examples:\n"
             "  openimis-dhis2 generate --db sqlite:///demo.db --preset small\n"
+            "  openimis-dhis2 generate --db sqlite:///np.db --preset small --country NP\n"
             "  openimis-dhis2 generate --db postgresql://user@host/openimis --into-existing --preset medium\n"
             "  openimis-dhis2 generate --db 'mssql+pyodbc://user:pass@host/db?driver=ODBC+Driver+18+for+SQL+Server'"
         ),
@@ -62,6 +78,14 @@ def register(subparsers) -> None:
     p.add_argument(
         "--months", type=_positive, default=24, metavar="N", help="months of activity (default 24)"
     )
+    p.add_argument(
+        "--country",
+        type=_country,
+        default="international",
+        metavar="CODE",
+        help="country profile of names, phone formats and demographics: "
+        f"{', '.join(_profile_codes())} (default international)",
+    )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
         "--create-schema",
@@ -93,11 +117,12 @@ def run(args: argparse.Namespace) -> int:
         start=args.start,
         months=args.months,
         mode=args.mode,
+        country=args.country,
     )
     target = redact_url(args.db)
     print(
         f"generating preset {options.preset} ({options.n_insurees:,} insurees, seed {options.seed}, "
-        f"{options.start} + {options.months} months, {options.mode}) into {target}",
+        f"{options.start} + {options.months} months, {options.mode}, country {args.country}) into {target}",
         file=sys.stderr,
     )
     last = {"t": 0.0}
@@ -112,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(name) for name in report.rows)
     print(f"generated {report.total_rows:,} rows into {target} in {report.seconds:.1f}s")
     print(
-        f"activity months {report.first_month}..{report.last_month}, seed {report.seed}, mode {report.mode}"
+        f"activity months {report.first_month}..{report.last_month}, seed {report.seed}, "
+        f"mode {report.mode}, country {report.country}"
     )
     for name, n in report.rows.items():
         print(f"  {name:<{width}}  {n:>12,}")

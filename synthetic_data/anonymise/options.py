@@ -22,7 +22,8 @@ class AnonymiseOptions:
     at most one of them. ``k``: report village x sex x age band x product cells with fewer insurees;
     ``suppress``: set the sex of the insurees in those cells to unknown (NULL). ``target_mode``: "create"
     (tables are created), "into_existing" (an empty real openIMIS schema) or "auto" (decided by the
-    target). ``chunk_rows``: rows per streamed chunk."""
+    target). ``chunk_rows``: rows per streamed chunk. ``country``: a country profile code whose pools
+    replace names, phones and addresses (None: the built-in international pools)."""
 
     seed: int | None = None
     shift_months: int = 0
@@ -32,6 +33,7 @@ class AnonymiseOptions:
     target_mode: str = "auto"
     chunk_rows: int = 20_000
     age_bands: tuple[int, ...] = field(default=(0, 6, 13, 19, 26, 36, 56, 76))
+    country: str | None = None
 
     def __post_init__(self) -> None:
         if self.shift_months and self.shift_to:
@@ -48,6 +50,13 @@ class AnonymiseOptions:
             raise AnonymiseError(
                 f"target_mode {self.target_mode!r}: use one of {', '.join(TARGET_MODES)}"
             )
+        if self.country is not None:
+            from synthetic_data.profiles import ProfileError, load_profile
+
+            try:
+                object.__setattr__(self, "country", load_profile(self.country).code)
+            except ProfileError as exc:
+                raise AnonymiseError(str(exc)) from None
         if self.chunk_rows < 1:
             raise AnonymiseError("chunk_rows must be positive")
         if self.seed is None:

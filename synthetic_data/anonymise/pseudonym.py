@@ -22,6 +22,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from synthetic_data._util import rng_for
+from synthetic_data.profiles import load_profile
+from synthetic_data.profiles.pools import build_pools
+
 from . import fakes
 
 __all__ = ["AvoidSet", "Pseudonymiser", "value_hash", "normalise"]
@@ -31,6 +35,11 @@ _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _ROUNDS = 8
 _MAX_DETOUR = 10_000
+# With a country profile, a source from the same country holds most of Faker's names for it: when
+# fewer than this many single names are left once the source's are removed, fake names become two
+# pool names joined (checked against the source as a whole).
+MIN_SINGLE_NAMES = 30
+PROFILE_STREAM = 92  # numpy stream of the weighted name lists
 
 
 def normalise(value: str) -> str:
@@ -188,14 +197,28 @@ class _IdentifierPermutation:
 class Pseudonymiser:
     """All replacement kinds of one run, keyed by the seed."""
 
-    def __init__(self, seed: int, avoid: AvoidSet | None = None) -> None:
+    def __init__(
+        self, seed: int, avoid: AvoidSet | None = None, country: str | None = None
+    ) -> None:
         self._key = hmac.new(
             b"openimis-dhis2/anonymise/v1", str(int(seed)).encode(), hashlib.sha256
         ).digest()
         self._avoid = avoid if avoid is not None else AvoidSet()
-        self._first = [n for n in fakes.FIRST_NAMES if n not in self._avoid]
-        self._last = [n for n in fakes.LAST_NAMES if n not in self._avoid]
-        if not self._first or not self._last:
+        self._profile = None if country is None else load_profile(country)
+        if self._profile is None:
+            first_pool, last_pool = list(fakes.FIRST_NAMES), list(fakes.LAST_NAMES)
+        else:
+            pools = build_pools(self._profile, int(seed))
+            # weighted lists (a name as often as the profile's shares and Faker's frequencies say)
+            rng = rng_for(int(seed), PROFILE_STREAM)
+            first_pool = [*pools.male.sample(rng, 2000), *pools.female.sample(rng, 2000)]
+            last_pool = list(pools.family.sample(rng, 4000))
+            self._places = pools.localities
+            self._streets = list(self._profile.addresses)
+        self._first_all, self._last_all = first_pool, last_pool
+        self._first = [n for n in first_pool if n not in self._avoid]
+        self._last = [n for n in last_pool if n not in self._avoid]
+        if self._profile is None and (not self._first or not self._last):
             raise ValueError(
                 "every fake name of the pool occurs in the source: extend synthetic_data/anonymise/fakes.py"
             )
@@ -218,26 +241,62 @@ class Pseudonymiser:
         return self._draw(kind, value)
 
     def first_name(self, value: str) -> str:
-        return self._first[self._draw("first", value) % len(self._first)]
+        return self._name("first", value, self._first, self._first_all)
 
     def last_name(self, value: str) -> str:
-        return self._last[self._draw("last", value) % len(self._last)]
+        return self._name("last", value, self._last, self._last_all)
+
+    def _name(self, kind: str, value: str, single: list[str], whole: list[str]) -> str:
+        if self._profile is None or len(single) >= MIN_SINGLE_NAMES:
+            return single[self._draw(kind, value) % len(single)]
+        return self._avoiding(
+            kind, value, lambda d: f"{whole[d % len(whole)]} {whole[(d >> 24) % len(whole)]}"
+        )
 
     def org_name(self, value: str) -> str:
+        last = self._last or self._last_all
         return self._avoiding(
             "org",
             value,
             lambda d: (
-                f"{self._last[d % len(self._last)]} {fakes.ORG_SUFFIXES[(d >> 16) % len(fakes.ORG_SUFFIXES)]}"
+                f"{last[d % len(last)]} {fakes.ORG_SUFFIXES[(d >> 16) % len(fakes.ORG_SUFFIXES)]}"
             ),
         )
 
     def address(self, value: str) -> str:
+        if self._profile is None:
+            return self._avoiding(
+                "address",
+                value,
+                lambda d: f"{1 + d % 250} {fakes.STREETS[(d >> 16) % len(fakes.STREETS)]}",
+            )
+        streets, places = self._streets, self._places
         return self._avoiding(
             "address",
             value,
-            lambda d: f"{1 + d % 250} {fakes.STREETS[(d >> 16) % len(fakes.STREETS)]}",
+            lambda d: streets[(d >> 40) % len(streets)].format(
+                n=1 + d % 250, place=places[(d >> 16) % len(places)]
+            ),
         )
+
+    def phone(self, value: str) -> str:
+        """With a profile: a number of the profile's shapes (not injective, never a source value);
+        without: the shape-keeping permutation of ``identifier``."""
+        if self._profile is None:
+            return self.identifier("phone", value)
+        patterns = self._profile.phones
+        cumulative = np.cumsum([p.share for p in patterns])
+
+        def make(d: int) -> str:
+            k = min(
+                int(np.searchsorted(cumulative, (d % 10_000) / 10_000, side="right")),
+                len(patterns) - 1,
+            )
+            digest = hashlib.blake2b(d.to_bytes(8, "big"), key=self._key, digest_size=32).digest()
+            digits = iter(str(int.from_bytes(digest, "big")).zfill(78))
+            return "".join(next(digits) if ch == "#" else ch for ch in patterns[k].pattern)
+
+        return self._avoiding("phone", value, make)
 
     def email(self, value: str) -> str:
         return f"user.{self._draw('email', value):016x}"[:15] + "@example.org"

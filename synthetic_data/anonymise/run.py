@@ -73,7 +73,7 @@ def _copy(sconn, layout, target, source_url, target_url, options, progress) -> A
         year, month = map(int, options.shift_to.split("-"))
         shift = year * 12 + month - 1 - month_index(latest)
     avoid = collect_avoid_set(sconn, layout)
-    pseudo = Pseudonymiser(options.seed, avoid)
+    pseudo = Pseudonymiser(options.seed, avoid, options.country)
     mode = prepare_target(target, options.target_mode)
     report = AnonymisationReport(
         source=redact_url(source_url),
@@ -123,6 +123,10 @@ def _copy(sconn, layout, target, source_url, target_url, options, progress) -> A
         ) from exc
     report.identifiers_not_steered = pseudo.unavoidable
     report.notes.append("health facility names and addresses and location names are kept (public)")
+    if options.country is not None:
+        report.notes.append(
+            f"names, phones and addresses from the {options.country} country profile's pools"
+        )
     if shift and shift % 48:
         report.notes.append(
             "day counts across month ends (settlement days, earned contributions) change with a shift "

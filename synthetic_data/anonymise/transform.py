@@ -66,7 +66,7 @@ class TableTransformer:
             Action.ORG_NAME: p.org_name,
             Action.ADDRESS: p.address,
             Action.EMAIL: p.email,
-            Action.PHONE: lambda v: p.identifier("phone", v),
+            Action.PHONE: p.phone,
             Action.IDENTIFIER: lambda v: p.identifier("identifier", v),
         }[action]
         cache: dict[str, str] = {}

@@ -102,3 +102,21 @@ def test_help(capsys):
         "--into-existing",
     ):
         assert flag in out
+
+
+def test_generate_with_a_country_profile(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'np.db'}"
+    assert main(["generate", "--db", url, "--insurees", "120", "--country", "np"]) == 0
+    assert "country NP" in capsys.readouterr().out
+    devanagari = scalar(
+        url,
+        """SELECT count(*) FROM "tblInsuree" WHERE "LastName" GLOB '*[अ-ह]*'""",
+    )
+    assert devanagari > 60
+
+
+def test_generate_unknown_country_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--country", "XX"])
+    assert exc.value.code == 2
+    assert "unknown country profile 'XX'" in capsys.readouterr().err
