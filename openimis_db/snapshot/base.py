@@ -21,6 +21,7 @@ class Timeouts:
 
 class DialectReader(Protocol):
     dialect: str
+    where: str  # the database URL without password, for messages
 
     def begin(self) -> datetime:
         """Connect, start the one read-only transaction; return the snapshot moment (UTC)."""

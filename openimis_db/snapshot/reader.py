@@ -91,23 +91,26 @@ def read_snapshot(
     (directory / MANIFEST).unlink(missing_ok=True)  # an older manifest must not vouch for new files
     reader = _dialect_reader(engine, Timeouts(lock_timeout_s, statement_timeout_s), where)
     outcome: dict[str, object] = {}
+    done = threading.Event()  # not Thread.join: before 3.13 an interrupted join can lie (gh-90882)
 
     def work() -> None:
         try:
             outcome["snapshot"] = _take(reader, list(reads), directory, progress)
         except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
             outcome["error"] = exc
+        finally:
+            done.set()
 
     worker = threading.Thread(target=work, name="snapshot-reader", daemon=True)
     try:
         with _cancel_on_signals() as interrupted:
             worker.start()
             try:
-                while worker.is_alive():
-                    worker.join(0.25)
+                while not done.wait(0.25):
+                    pass
             except BaseException:
                 reader.cancel()  # server-side: the running statement stops now
-                worker.join(_CANCEL_GRACE_S)
+                done.wait(_CANCEL_GRACE_S)  # the worker removes its temporary files
                 raise
         if interrupted:
             signal.raise_signal(interrupted[0])  # as if we had not been there
@@ -152,7 +155,14 @@ def _take(
     sink: ParquetSink | None = None
     claim = claim_read_of(reads)
     try:
-        taken_at = reader.begin()
+        try:
+            taken_at = reader.begin()
+        except SnapshotError:
+            raise
+        except Exception as exc:
+            raise SnapshotError(
+                f"cannot start the snapshot transaction on {reader.where}: {_first_line(exc)}"
+            ) from exc
         tables: dict[str, SnapshotTable] = {}
         for read in reads:
             sql = render(select_for(read, claim), reader.dialect)
@@ -162,7 +172,7 @@ def _take(
             size = sink.close()
             written.append(sink.final)
             tables[read.table] = SnapshotTable(
-                read.table, sink.final, sink.rows, size, time.perf_counter() - started
+                read.table, sink.final, sink.rows, size, round(time.perf_counter() - started, 3)
             )
             sink = None
             if progress is not None:
@@ -178,3 +188,10 @@ def _take(
         raise
     finally:
         reader.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message (SQLAlchemy wraps it), first line: no URL, no password."""
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip()
+    return text.splitlines()[0] if text else type(inner).__name__
