@@ -68,12 +68,20 @@ def column_to_array(values: Sequence, typ: pa.DataType, where: str) -> pa.Array:
             return pa.array([None if v is None else bytes(v) for v in values], typ)
         if kinds <= {str}:
             return pa.array(values, typ)
-        return pa.array([None if v is None else str(v) for v in values], typ)
+        return pa.array([_text(v) for v in values], typ)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, ArithmeticError) as exc:
         sample = next((v for v in values if v is not None), None)
         raise SnapshotError(
             f"{where}: a value cannot be read as {typ} (e.g. {sample!r}): {exc}"
         ) from exc
+
+
+def _text(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bytes | bytearray):  # a SQL Server rowversion where PostgreSQL has text
+        return "0x" + bytes(v).hex().upper()
+    return str(v)
 
 
 def rows_to_batch(rows: Sequence[Sequence], schema: pa.Schema, table: str) -> pa.RecordBatch:

@@ -51,11 +51,21 @@ class SqliteReader:
             check_same_thread=False,  # cancel() interrupts from another thread
         )
         self.conn.set_progress_handler(self._over_deadline, 10_000)
-        self.conn.execute("BEGIN")
-        # a read takes the snapshot (BEGIN alone is deferred)
-        (now,) = self.conn.execute(
-            "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') FROM (SELECT count(*) FROM sqlite_master)"
-        ).fetchone()
+        started = time.monotonic()
+        try:
+            self.conn.execute("BEGIN")
+            # a read takes the snapshot (BEGIN alone is deferred)
+            (now,) = self.conn.execute(
+                "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') FROM (SELECT count(*) FROM sqlite_master)"
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise SnapshotError(
+                    f"the SQLite database {self.where} is locked by another connection: no lock "
+                    f"within lock_timeout={self.timeouts.lock:g} s (gave up after "
+                    f"{time.monotonic() - started:.1f} s, before the first table); no snapshot was taken"
+                ) from exc
+            raise
         return datetime.fromisoformat(now).replace(tzinfo=UTC)
 
     def _over_deadline(self) -> int:
