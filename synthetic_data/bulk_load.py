@@ -23,11 +23,12 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute.strftime
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy import types as sat
 
-__all__ = ["bulk_insert", "BulkLoadError"]
+__all__ = ["bulk_insert", "bulk_insert_arrow", "BulkLoadError"]
 
 
 class BulkLoadError(ValueError):
@@ -285,3 +286,88 @@ def _insert_mssql(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> 
     finally:
         if explicit_identity:
             conn.exec_driver_sql(f"SET IDENTITY_INSERT {target} OFF")
+
+
+# ------------------------------------------------------------------------------------------- Arrow input
+
+
+def bulk_insert_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> int:
+    """Insert an Arrow table (columns named and typed as ``openimis_db.snapshot`` writes them) into
+    ``table`` on ``conn`` (no commit). The fast path of the anonymiser: PostgreSQL gets the Arrow
+    columns rendered straight to CSV for ``COPY`` (no Python per value); SQLite one ``executemany`` of
+    values converted per column in Arrow; SQL Server goes through the pandas path."""
+    unknown = [c for c in data.column_names if c not in table.c]
+    if unknown:
+        raise BulkLoadError(
+            f"bulk_insert_arrow into {table.name}: column(s) {unknown} are not columns of {table.name}"
+        )
+    if data.num_rows == 0:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        _copy_arrow(conn, table, data)
+    elif dialect == "sqlite":
+        cols = [_sqlite_values(data.column(name)) for name in data.column_names]
+        _executemany_arrow(conn, table, data.column_names, list(zip(*cols, strict=True)))
+    else:
+        return bulk_insert(conn, table, data.to_pandas(types_mapper=pd.ArrowDtype).astype(object))
+    return data.num_rows
+
+
+def _csv_ready(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    typ = column.type
+    if pa.types.is_timestamp(typ) and typ.tz is not None:
+        # naive UTC: Arrow renders zoned timestamps ~20x slower; the COPY runs with TimeZone=UTC
+        return column.cast(pa.timestamp(typ.unit))
+    if pa.types.is_binary(typ):
+        return pa.chunked_array(
+            [
+                pa.array(
+                    [None if v is None else "\\x" + v.hex() for v in column.to_pylist()],
+                    pa.string(),
+                )
+            ]
+        )
+    return column
+
+
+def _copy_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
+    ready = pa.table([_csv_ready(c) for c in data.columns], names=data.column_names)
+    buf = io.BytesIO()
+    pacsv.write_csv(ready, buf, pacsv.WriteOptions(include_header=False, batch_size=65536))
+    buf.seek(0)
+    prep = conn.dialect.identifier_preparer
+    cols = ", ".join(prep.quote(c) for c in data.column_names)
+    sql = f"COPY {prep.format_table(table)} ({cols}) FROM STDIN WITH (FORMAT csv)"
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur:
+        cur.execute("SELECT current_setting('TimeZone')")
+        previous = cur.fetchone()[0]
+        cur.execute("SET LOCAL TimeZone TO 'UTC'")
+        try:
+            cur.copy_expert(sql, buf, size=1 << 20)
+        except Exception as exc:
+            raise BulkLoadError(f"COPY into {table.name} failed: {str(exc).strip()}") from exc
+        cur.execute("SELECT set_config('TimeZone', %s, true)", (previous,))
+
+
+def _sqlite_values(column: pa.ChunkedArray) -> list:
+    """SQLAlchemy's SQLite storage: ISO text dates/timestamps (naive UTC), REAL numerics."""
+    typ = column.type
+    if pa.types.is_timestamp(typ):
+        naive = column.cast(pa.timestamp("us")) if typ.tz is not None else column
+        return pa.compute.strftime(naive, format="%Y-%m-%d %H:%M:%S").to_pylist()
+    if pa.types.is_date32(typ):
+        return column.cast(pa.string()).to_pylist()
+    if pa.types.is_decimal(typ):
+        return column.cast(pa.float64()).to_pylist()
+    return column.to_pylist()
+
+
+def _executemany_arrow(
+    conn: sa.Connection, table: sa.Table, names: list[str], rows: list[tuple]
+) -> None:
+    prep = conn.dialect.identifier_preparer
+    cols = ", ".join(prep.quote(c) for c in names)
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(f"INSERT INTO {prep.format_table(table)} ({cols}) VALUES ({marks})", rows)

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from openimis_db import tables as t
 from openimis_db.engine import make_engine, redact_url
 
-from ..bulk_load import bulk_insert
+from ..bulk_load import bulk_insert_arrow
+from .batches import transform_batch
 from .dates import add_months, last_day_of_month, month_index
 from .kanon import k_anonymity
 from .options import AnonymiseError, AnonymiseOptions
 from .probe import probe_source
 from .pseudonym import Pseudonymiser
 from .report import AnonymisationReport
-from .source import collect_avoid_set, count_rows, iter_chunks, latest_month
+from .source import collect_avoid_set, iter_batches, latest_month, read_source
 from .target import BASE_DATA_TABLES, advance_sequences, prepare_target
 from .transform import TableTransformer
 
@@ -50,29 +53,24 @@ def anonymise(
 
 def _run(source, target, source_url, target_url, options, progress) -> AnonymisationReport:
     layout = probe_source(source)
-    with _snapshot(source) as sconn:
-        report = _copy(sconn, layout, target, source_url, target_url, options, progress)
-    return report
+    # The source is read once, every table in one read-only snapshot (openimis_db.snapshot), into
+    # local Parquet; the server is then free while the rows are transformed and loaded.
+    with tempfile.TemporaryDirectory(prefix="anonymise-source-") as tmp:
+        snapshot = read_source(source, layout, Path(tmp))
+        return _copy(snapshot, layout, target, source_url, target_url, options, progress)
 
 
-def _snapshot(source: sa.Engine) -> sa.Connection:
-    """One source connection for the whole run; on PostgreSQL a REPEATABLE READ transaction, so every
-    table is read from the same snapshot even while openIMIS keeps writing (a claim line can't show
-    up without its claim)."""
-    if source.dialect.name == "postgresql":
-        return source.connect().execution_options(isolation_level="REPEATABLE READ")
-    return source.connect()
-
-
-def _copy(sconn, layout, target, source_url, target_url, options, progress) -> AnonymisationReport:
-    latest = latest_month(sconn, layout)
+def _copy(
+    snapshot, layout, target, source_url, target_url, options, progress
+) -> AnonymisationReport:
+    latest = latest_month(snapshot)
     shift = options.shift_months
     if options.shift_to is not None:
         if latest is None:
             raise AnonymiseError("shift_to needs at least one claim or policy date in the source")
         year, month = map(int, options.shift_to.split("-"))
         shift = year * 12 + month - 1 - month_index(latest)
-    avoid = collect_avoid_set(sconn, layout)
+    avoid = collect_avoid_set(snapshot)
     pseudo = Pseudonymiser(options.seed, avoid, options.country)
     mode = prepare_target(target, options.target_mode)
     report = AnonymisationReport(
@@ -88,17 +86,17 @@ def _copy(sconn, layout, target, source_url, target_url, options, progress) -> A
                 src = layout[name]
                 transformer = TableTransformer(name, pseudo, shift)
                 transformer.report.source_columns_not_copied = list(src.extra)
-                total = count_rows(sconn, src)
+                total = snapshot.tables[name].rows
                 replace_base = mode == "into_existing" and name in BASE_DATA_TABLES
                 done = 0
-                for rows in iter_chunks(sconn, src, options.chunk_rows):
-                    frame = transformer.frame(rows)
+                for batch in iter_batches(snapshot, name, options.chunk_rows):
+                    data = transform_batch(transformer, batch)
                     if replace_base:
                         transformer.report.replaced_target_rows += _delete_keys(
-                            tconn, name, frame[transformer.pk].tolist()
+                            tconn, name, data.column(transformer.pk).to_pylist()
                         )
-                    bulk_insert(tconn, t.metadata.tables[name], frame)
-                    done += len(rows)
+                    bulk_insert_arrow(tconn, t.metadata.tables[name], data)
+                    done += batch.num_rows
                     if progress is not None:
                         progress(name, done, total)
                 if progress is not None and done == 0:

@@ -1,61 +1,80 @@
-"""Reading the source: keyset-paginated chunks, the avoid set, the latest data month."""
+"""Reading the source through the snapshot reader (``openimis_db.snapshot``): every modeled column of
+every modeled table, history rows included, in one read-only transaction, into Parquet; then the
+avoid set, the latest data month and the record batches come from those files, not from the server.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import sqlalchemy as sa
+
+from openimis_db import tables as t
+from openimis_db.snapshot import Snapshot, TableRead, read_snapshot
 
 from .policy import REPLACED_KINDS, TEXT_COLUMNS, Action
 from .probe import SourceTable
 from .pseudonym import AvoidSet, value_hash
 
 __all__ = [
-    "avoid_queries",
-    "chunk_query",
+    "source_reads",
+    "read_source",
+    "iter_batches",
     "collect_avoid_set",
-    "count_rows",
-    "iter_chunks",
     "latest_month",
-    "latest_month_queries",
 ]
 
 _NAME_KINDS = {Action.FIRST_NAME, Action.LAST_NAME, Action.ORG_NAME}
 
 
-def count_rows(conn: sa.Connection, src: SourceTable) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(src.selectable())).scalar_one()
+def source_reads(layout: dict[str, SourceTable]) -> list[TableRead]:
+    """Every modeled column of every modeled table, every row (history and deleted rows too), in
+    the source's own spelling (e.g. ``LegacyId`` on SQL Server)."""
+    return [
+        TableRead(
+            name,
+            tuple(layout[name].columns),
+            current_only=False,
+            source_table=layout[name].source_name,
+            source_columns=tuple(layout[name].columns.values()),
+        )
+        for name in t.MODELED_TABLES
+    ]
 
 
-def iter_chunks(conn: sa.Connection, src: SourceTable, chunk_rows: int) -> Iterator[list[sa.Row]]:
-    """Rows in primary-key order, ``chunk_rows`` at a time (keyset pagination: memory bounded and
-    the same on PostgreSQL, SQL Server and SQLite, no long-lived server cursor)."""
-    key = next(i for i, c in enumerate(src.selectable().c) if c.primary_key)
-    last = None
-    while True:
-        rows = conn.execute(chunk_query(src, chunk_rows, last)).all()
-        if not rows:
-            return
-        yield rows
-        last = rows[-1][key]
+def read_source(
+    source: sa.Engine, layout: dict[str, SourceTable], directory: Path, lock_timeout_s: float = 30
+) -> Snapshot:
+    """The whole source, one consistent snapshot (a claim line can't show up without its claim)."""
+    return read_snapshot(
+        source,
+        source_reads(layout),
+        directory,
+        lock_timeout_s=lock_timeout_s,
+        statement_timeout_s=None,
+    )
 
 
-def chunk_query(src: SourceTable, chunk_rows: int, after=None) -> sa.Select:
-    """The next ``chunk_rows`` rows after key ``after`` (None: the first chunk), in modeled column order."""
-    table = src.selectable()
-    pk = next(c for c in table.c if c.primary_key)
-    query = sa.select(*[c.label(c.key) for c in table.c]).order_by(pk).limit(chunk_rows)
-    return query if after is None else query.where(pk > after)
+def iter_batches(snapshot: Snapshot, table: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """The table's rows, ``chunk_rows`` at a time, in the order they were read."""
+    yield from pq.ParquetFile(snapshot.path(table)).iter_batches(batch_size=chunk_rows)
 
 
-def collect_avoid_set(conn: sa.Connection, layout: dict[str, SourceTable]) -> AvoidSet:
+def collect_avoid_set(snapshot: Snapshot) -> AvoidSet:
     """Hashes of every source value of every replaced column (and of each word of names), so that
     no fake value ever equals a real one."""
 
     def hashes() -> Iterator[int]:
-        for action, query in avoid_queries(layout):
-            for (value,) in conn.execute(query.execution_options(yield_per=10_000)):
+        for (table, column), action in TEXT_COLUMNS.items():
+            if action not in REPLACED_KINDS:
+                continue
+            values = pq.read_table(snapshot.path(table), columns=[column]).column(column)
+            for value in pc.unique(values.drop_null()).to_pylist():
                 value = str(value)
                 yield value_hash(value)
                 if action in _NAME_KINDS:
@@ -65,28 +84,15 @@ def collect_avoid_set(conn: sa.Connection, layout: dict[str, SourceTable]) -> Av
     return AvoidSet(hashes())
 
 
-def avoid_queries(layout: dict[str, SourceTable]) -> list[tuple[Action, sa.Select]]:
-    """One ``SELECT DISTINCT`` per replaced column of the policy table."""
-    out = []
-    for (table, column), action in TEXT_COLUMNS.items():
-        if action in REPLACED_KINDS:
-            col = layout[table].selectable().c[column]
-            out.append((action, sa.select(col).where(col.is_not(None)).distinct()))
-    return out
-
-
-def latest_month(conn: sa.Connection, layout: dict[str, SourceTable]) -> dt.date | None:
+def latest_month(snapshot: Snapshot) -> dt.date | None:
     """First day of the latest month holding a claim date (from/to) or a policy enrolment."""
-    values = [conn.execute(q).scalar() for q in latest_month_queries(layout)]
-    dates = [v.date() if isinstance(v, dt.datetime) else v for v in values if v is not None]
+    dates = []
+    for table, column in (
+        ("tblClaim", "DateFrom"),
+        ("tblClaim", "DateTo"),
+        ("tblPolicy", "EnrollDate"),
+    ):
+        value = pc.max(pq.read_table(snapshot.path(table), columns=[column]).column(column)).as_py()
+        if value is not None:
+            dates.append(value.date() if isinstance(value, dt.datetime) else value)
     return max(dates).replace(day=1) if dates else None
-
-
-def latest_month_queries(layout: dict[str, SourceTable]) -> list[sa.Select]:
-    claim = layout["tblClaim"].selectable()
-    policy = layout["tblPolicy"].selectable()
-    return [
-        sa.select(sa.func.max(claim.c.DateFrom)),
-        sa.select(sa.func.max(claim.c.DateTo)),
-        sa.select(sa.func.max(policy.c.EnrollDate)),
-    ]
