@@ -59,7 +59,7 @@ def compute_facts(
     """Long-form rows (``FACT_COLUMNS``) of the facts, from one DuckDB session."""
     residence = residence_keys(org_units_frame)
     with session(snapshot, fact_tables(facts), periods, config, residence) as con:
-        parts = [con.execute(fact_sql(f)).fetch_arrow_table().to_pandas() for f in facts]
+        parts = [con.execute(fact_sql(f)).to_arrow_table().to_pandas() for f in facts]
     non_empty = [p for p in parts if len(p)]
     frame = pd.concat(non_empty, ignore_index=True) if non_empty else parts[0]
     return normalise(frame)

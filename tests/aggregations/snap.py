@@ -15,8 +15,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, SmallInteger, or_, select
 
-from adx.periods import Period
-from aggregations import CatalogueConfig, compute_dataset, reconcile, snapshot_reads
+import aggregations
+from adx.periods import Period, monthly
+from aggregations import CatalogueConfig, snapshot_reads
 from openimis_db import tables as t
 
 
@@ -87,21 +88,13 @@ def snapshot_for(engine, datasets: Sequence[str], periods: Sequence[Period], con
     return take(engine, snapshot_reads(datasets, periods, config), directory)
 
 
-def compute(engine, dataset: str, periods: Sequence[Period], config: CatalogueConfig | None = None):
+def compute_dataset(engine, dataset: str, periods: Sequence[Period], config: CatalogueConfig):
     """Snapshot the tables the data set needs, then compute it (what a pipeline run does)."""
-    config = config or CatalogueConfig()
-    snap = snapshot_for(engine, [dataset], periods or _any(), config)
-    return compute_dataset(snap, dataset, periods, config)
+    snap = snapshot_for(engine, [dataset], periods or [monthly(2024, 1)], config)
+    return aggregations.compute_dataset(snap, dataset, periods, config)
 
 
-def compute_and_reconcile(engine, dataset, periods, config=None):
-    config = config or CatalogueConfig()
-    snap = snapshot_for(engine, [dataset], periods, config)
-    frame = compute_dataset(snap, dataset, periods, config)
-    return frame, reconcile(snap, dataset, frame, periods, config)
-
-
-def _any():
-    from adx.periods import monthly
-
-    return [monthly(2024, 1)]
+def reconcile(engine, dataset: str, frame, periods: Sequence[Period], config: CatalogueConfig):
+    """Reconcile against a fresh snapshot of the same (unchanging) test database."""
+    snap = snapshot_for(engine, [dataset], periods or [monthly(2024, 1)], config)
+    return aggregations.reconcile(snap, dataset, frame, periods, config)

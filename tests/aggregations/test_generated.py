@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import text
 
 from adx.periods import month_range, yearly
-from aggregations import CatalogueConfig, compute_dataset, reconcile
+from aggregations import CatalogueConfig
 from openimis_db.engine import make_engine
 
 from . import oracle
+from .snap import compute_dataset, reconcile
 
 MONTHS = month_range("202311", "202403")  # a year boundary and a leap February
 RUNS = [
