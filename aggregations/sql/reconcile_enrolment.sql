@@ -61,7 +61,7 @@ GROUP BY p.period, pol.ExpiryDate - pol.EffectiveDate
 UNION ALL
 SELECT 'OI_DQ_INSUREES', p.period,
        SUM(CASE WHEN f.ValidityTo IS NOT NULL THEN 1 ELSE
-           (i.DOB IS NULL)::INT + (i.DOB > p.last_day)::INT
+           (i.DOB IS NULL)::INT + COALESCE((i.DOB > p.last_day)::INT, 0)
            + COALESCE((i.DOB <= p.last_day AND age_years(i.DOB, p.last_day) > 110)::INT, 0)
            + (i.Gender IS NULL OR TRIM(i.Gender) NOT IN ('M', 'F', 'O'))::INT END), 1
 FROM tblInsuree i JOIN tblFamilies_all f ON f.FamilyID = i.FamilyID CROSS JOIN periods p
