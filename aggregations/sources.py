@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from adx.periods import Period
+from openimis_db.snapshot import DateWindow, TableRead
 
 from .config import CatalogueConfig
 from .registry import DATASETS, FACTS, REFERENCE_SOURCES, Source, resolve_dataset
-
-try:
-    from openimis_db.snapshot import DateWindow, TableRead
-except ImportError:  # until the snapshot reader is merged
-    from ._snapshot_shim import DateWindow, TableRead
 
 CLAIM_DATES = ("DateFrom", "DateTo", "DateClaimed", "DateProcessed")
 
