@@ -8,7 +8,8 @@ Public API (the Dagster/CLI code depends on it):
 - ``snapshot_reads(dataset_codes, periods, config)``: the table reads a run's snapshot needs.
 - ``compute_dataset(snapshot, dataset_code, periods, config)``: frame of ``FRAME_COLUMNS``.
 - ``reconcile(snapshot, dataset_code, frame, periods, config)``: totals vs separate simple SQL.
-- ``product_codes(snapshot)``, ``org_units(snapshot, config)``: the reference dimensions.
+- ``product_codes(snapshot)``, ``org_units(snapshot, config)``: the reference dimensions
+  (``reference_reads()``: a snapshot of only those tables).
 - ``UnmappedOrgUnitsError``: an org unit with data has no DHIS2 id (``.codes`` lists them).
 """
 
@@ -21,7 +22,7 @@ from .orgunits import ORG_UNIT_COLUMNS, org_units
 from .periods import PeriodMismatchError
 from .reconcile import ReconciliationProblem, reconcile
 from .registry import DATASET_CODES, DATASET_FACTS, DATASETS, FACTS
-from .sources import snapshot_reads
+from .sources import reference_reads, snapshot_reads
 
 __all__ = [
     "DATASETS",
@@ -43,5 +44,6 @@ __all__ = [
     "org_units",
     "product_codes",
     "reconcile",
+    "reference_reads",
     "snapshot_reads",
 ]

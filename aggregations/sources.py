@@ -8,6 +8,7 @@ the DuckDB views separate current rows), claims and claim lines restricted to th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from adx.periods import Period
 from openimis_db.snapshot import DateWindow, TableRead
@@ -64,3 +65,8 @@ def snapshot_reads(
 ) -> list[TableRead]:
     """The table reads a snapshot needs to compute (and reconcile) these data sets for the periods."""
     return merge_reads(dataset_sources(dataset_codes, config), window_of(periods))
+
+
+def reference_reads() -> list[TableRead]:
+    """The reference tables only (org units, products): for the metadata bundle and the demo."""
+    return merge_reads(REFERENCE_SOURCES, DateWindow(date(1900, 1, 1), date(1900, 1, 2)))

@@ -31,3 +31,10 @@ def reconcile(engine, dataset: str, frame, periods: Sequence[Period], config: Ca
     """Reconcile against a fresh snapshot of the same (unchanging) test database."""
     snap = snapshot_for(engine, [dataset], periods or [monthly(2024, 1)], config)
     return aggregations.reconcile(snap, dataset, frame, periods, config)
+
+
+def reference_snapshot(engine) -> Snapshot:
+    """A snapshot of the reference tables only (org units, products)."""
+    return read_snapshot(
+        engine, aggregations.reference_reads(), Path(tempfile.mkdtemp(prefix="agg-ref-"))
+    )
