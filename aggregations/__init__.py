@@ -1,30 +1,34 @@
-"""The indicator catalogue of INDICATORS.md as code: set-based SQL per source fact, then pandas.
+"""The indicator catalogue of INDICATORS.md v1.1 as code: one registry, DuckDB SQL over a snapshot.
 
-Public API (stable; the Dagster/CLI and anonymiser code depends on it):
+Public API (the Dagster/CLI code depends on it):
 
 - ``CatalogueConfig``, ``load_config(path)``, ``ConfigError``: configuration.
-- ``build_catalogue(config, product_codes=None)``: the three data sets + DHIS2 indicators.
-- ``DATASET_FACTS``: data set code -> names of the extract facts that feed it.
-- ``extract_fact(engine, fact, periods, config)``: one SQL query, a small long-form frame.
-- ``extract_org_units(engine, config)``: openIMIS location / facility ids -> DHIS2 org unit ids.
-- ``build_dataset(dataset_code, facts, periods, config, org_units)``: frame of ``FRAME_COLUMNS``.
-- ``compute_dataset(engine, dataset_code, periods, config)``: extract + build.
-- ``reconcile(engine, dataset_code, frame, periods, config)``: totals vs separate simple queries.
+- ``DATASETS`` / ``DATASET_CODES`` (``registry``): the data sets, their facts, sides, period types.
+- ``build_catalogue(config, product_codes=None)``: the data sets + DHIS2 indicators (adx model).
+- ``snapshot_reads(dataset_codes, periods, config)``: the table reads a run's snapshot needs.
+- ``compute_dataset(snapshot, dataset_code, periods, config)``: frame of ``FRAME_COLUMNS``.
+- ``reconcile(snapshot, dataset_code, frame, periods, config)``: totals vs separate simple SQL.
+- ``product_codes(snapshot)``, ``org_units(snapshot, config)``: the reference dimensions
+  (``reference_reads()``: a snapshot of only those tables).
 - ``UnmappedOrgUnitsError``: an org unit with data has no DHIS2 id (``.codes`` lists them).
 """
 
 from .build import build_dataset
-from .catalogue import DATASET_FACTS, build_catalogue
-from .compute import compute_dataset, product_codes
+from .catalogue import build_catalogue
+from .compute import FACT_COLUMNS, compute_dataset, compute_facts, product_codes
 from .config import CatalogueConfig, ConfigError, load_config
 from .errors import UnmappedOrgUnitsError
-from .facts import FACT_COLUMNS, extract_fact
-from .orgunits import ORG_UNIT_COLUMNS, extract_org_units
+from .orgunits import ORG_UNIT_COLUMNS, org_units
 from .periods import PeriodMismatchError
 from .reconcile import ReconciliationProblem, reconcile
+from .registry import DATASET_CODES, DATASET_FACTS, DATASETS, FACTS
+from .sources import reference_reads, snapshot_reads
 
 __all__ = [
+    "DATASETS",
+    "DATASET_CODES",
     "DATASET_FACTS",
+    "FACTS",
     "FACT_COLUMNS",
     "ORG_UNIT_COLUMNS",
     "CatalogueConfig",
@@ -35,9 +39,11 @@ __all__ = [
     "build_catalogue",
     "build_dataset",
     "compute_dataset",
-    "extract_fact",
-    "extract_org_units",
+    "compute_facts",
     "load_config",
+    "org_units",
     "product_codes",
     "reconcile",
+    "reference_reads",
+    "snapshot_reads",
 ]

@@ -1,15 +1,17 @@
 """Facts -> DHIS2 data values (pandas): option codes, org unit roll-up and ids, exact decimals.
 
-For every (period, org unit) that has any fact row of the data set, every data element of the
-data set is written with every category option combination, zeros included: a value that drops
-to zero must overwrite the old one in DHIS2 (openIMIS's module drops zeros, a known defect).
+Complete option grid (INDICATORS.md v1.1): for every (period, org unit) with at least one
+non-zero value, every data element of the data set is written with every category option
+combination, zeros included (a value that drops to zero must overwrite the old one in DHIS2).
+The options come from the catalogue and the snapshot's current products, never from the rows,
+so a one-month run equals the same month inside a range run.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -20,49 +22,41 @@ from adx.periods import Period
 
 from .catalogue import (
     AGE_UNKNOWN,
-    AMOUNT,
-    DATASET_FACTS,
-    DATASET_SIDE,
     DIAGNOSIS_OTHER,
-    ELEMENTS,
-    FIXED_OPTIONS,
     PRODUCT_UNKNOWN,
-    ElementSpec,
     default_options,
     product_option,
 )
 from .config import LEVEL_TYPE, CatalogueConfig
 from .errors import UnmappedOrgUnitsError
 from .periods import check_periods
+from .registry import (
+    AMOUNT,
+    DATASET_SIDE,
+    ELEMENTS,
+    FIXED_OPTIONS,
+    POPULATION,
+    ElementSpec,
+    dataset_period_type,
+    resolve_dataset,
+)
 
 CENT = Decimal("0.01")
-
-
-def dataset_period_type(dataset_code: str, config: CatalogueConfig) -> str:
-    return {
-        "OI_ENROLMENT": config.enrolment_period_type,
-        "OI_CLAIMS": config.claims_period_type,
-        "OI_POPULATION": "Yearly",
-    }[dataset_code]
-
-
-def resolve_dataset(dataset_code: str, config: CatalogueConfig) -> str:
-    """Accept the default code or its configured override; return the default code."""
-    if dataset_code in DATASET_FACTS:
-        return dataset_code
-    for default in DATASET_FACTS:
-        if config.code(default) == dataset_code:
-            return default
-    raise KeyError(
-        f"unknown data set {dataset_code!r}; known: {', '.join(config.code(d) for d in DATASET_FACTS)}"
-    )
 
 
 def option_mapper(category: str, config: CatalogueConfig):
     """raw database value (string or None) -> default option code, catch-all included."""
     if category in FIXED_OPTIONS:
         table = {str(raw): code for raw, code, _ in FIXED_OPTIONS[category] if raw is not None}
-        other = next(code for raw, code, _ in FIXED_OPTIONS[category] if raw is None)
+        other = next((code for raw, code, _ in FIXED_OPTIONS[category] if raw is None), None)
+        if other is None:  # no catch-all (data-quality issues): an unknown value is a bug
+
+            def strict(v):
+                if v not in table:
+                    raise ValueError(f"{category}: no option for the value {v!r}")
+                return table[v]
+
+            return strict
         return lambda v: table.get(v, other) if v is not None else other
     if category == "AGE":
         codes = [f"AGE_{b.code_suffix}" for b in config.age_bands]
@@ -167,25 +161,24 @@ def _roll_up(
 
 def build_dataset(
     dataset_code: str,
-    facts: Mapping[str, pd.DataFrame],
+    facts: pd.DataFrame,
     periods: Sequence[Period],
     config: CatalogueConfig,
     org_units: pd.DataFrame,
+    product_codes: Sequence[str],
 ) -> pd.DataFrame:
-    """Data values of one data set as a frame with ``adx.model.FRAME_COLUMNS``."""
+    """Data values of one data set as a frame with ``adx.model.FRAME_COLUMNS``.
+
+    ``facts``: long-form rows (``compute.FACT_COLUMNS``); ``product_codes``: the snapshot's
+    current product codes (``compute.product_codes``), the PRODUCT options with the configured ones.
+    """
     ds = resolve_dataset(dataset_code, config)
     periods = check_periods(ds, periods, dataset_period_type(ds, config))
     wanted_periods = {p.id for p in periods}
     specs = [e for e in ELEMENTS if e.data_set == ds]
-    missing_facts = [f for f in DATASET_FACTS[ds] if f not in facts]
-    if missing_facts:
-        raise KeyError(f"data set {ds} needs facts {missing_facts}; got {sorted(facts)}")
-    frame = pd.concat([facts[f] for f in DATASET_FACTS[ds]], ignore_index=True)
-    products = list(config.products) + _products(frame)
-    frame = frame[
-        frame["measure"].isin([e.code for e in specs]) & frame["period"].isin(wanted_periods)
-    ]
-    if ds == "OI_POPULATION":
+    products = list(config.products) + sorted(product_codes)
+    frame = facts[facts["measure"].isin([e.code for e in specs]) & facts["period"].isin(wanted_periods)]
+    if ds == POPULATION:
         frame = _at_or_below_level(frame, org_units, config)
     frame = frame.assign(org_unit=_roll_up(frame, org_units, DATASET_SIDE[ds], config).to_numpy())
 
@@ -205,8 +198,8 @@ def build_dataset(
         amount = Fraction(int(value), 100 * int(divisor)) if spec.kind == AMOUNT else int(value)
         totals[key] = totals.get(key, 0) + amount
 
-    # Every element x option combination for every (period, org unit) with data.
-    cells = sorted({(k[1], k[2]) for k in totals})
+    # Every element x option combination for every (period, org unit) with a non-zero value.
+    cells = sorted({(k[1], k[2]) for k, v in totals.items() if v != 0})
     combos = {
         e.code: list(
             itertools.product(
@@ -262,11 +255,3 @@ def build_dataset(
     result = out[list(FRAME_COLUMNS)]
     return result.sort_values(list(FRAME_COLUMNS[:5]), ignore_index=True)
 
-
-def _products(frame: pd.DataFrame) -> list[str]:
-    """Product codes present in the facts plus configured ones (options of the PRODUCT category)."""
-    rows = frame[
-        frame["measure"].str.startswith("OI_POLICIES")
-        | frame["measure"].str.startswith("OI_CONTRIB")
-    ]
-    return sorted({str(v) for v in rows["dim1"].dropna().unique()})

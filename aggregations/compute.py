@@ -1,39 +1,84 @@
-"""Extract + build in one call, and the current product codes (PRODUCT category options)."""
+"""Compute a data set from a snapshot: the facts' DuckDB SQL in one session (one pass for the
+whole period range), then pandas maps the small long-form result to DHIS2 data values."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, select
+import pyarrow.parquet as pq
 
 from adx.periods import Period
-from openimis_db import tables as t
 
-from .build import build_dataset, dataset_period_type, resolve_dataset
-from .catalogue import DATASET_FACTS
+from .build import build_dataset
 from .config import CatalogueConfig
-from .expressions import current
-from .facts import extract_fact
-from .orgunits import extract_org_units
+from .duck import SnapshotLike, read_sql, session
+from .orgunits import org_units, residence_keys
 from .periods import check_periods
+from .registry import DATASETS, FACTS, resolve_dataset
+
+FACT_COLUMNS = ("measure", "period", "org_key", "dim1", "dim2", "value", "divisor")
+
+
+def fact_tables(facts: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(s.table for f in facts for s in FACTS[f].sources))
+
+
+def fact_sql(fact: str) -> str:
+    """The fact's SQL with the long-form column types fixed (DuckDB sums are HUGEINT)."""
+    return (
+        "SELECT CAST(measure AS VARCHAR) AS measure, CAST(period AS VARCHAR) AS period, "
+        "CAST(org_key AS BIGINT) AS org_key, CAST(dim1 AS VARCHAR) AS dim1, "
+        "CAST(dim2 AS VARCHAR) AS dim2, CAST(value AS BIGINT) AS value, "
+        f"CAST(divisor AS BIGINT) AS divisor FROM (\n{read_sql(fact)}\n)"
+    )
+
+
+def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet-friendly dtypes: strings and int64 (no floats anywhere)."""
+    return pd.DataFrame(
+        {
+            "measure": frame["measure"].astype("string"),
+            "period": frame["period"].astype("string"),
+            "org_key": frame["org_key"].astype("Int64"),
+            "dim1": frame["dim1"].astype("string").str.strip(),
+            "dim2": frame["dim2"].astype("string").str.strip(),
+            "value": frame["value"].fillna(0).astype("int64"),
+            "divisor": frame["divisor"].fillna(1).astype("int64"),
+        }
+    )
+
+
+def compute_facts(
+    snapshot: SnapshotLike,
+    facts: Sequence[str],
+    periods: Sequence[Period],
+    config: CatalogueConfig,
+    org_units_frame: pd.DataFrame,
+) -> pd.DataFrame:
+    """Long-form rows (``FACT_COLUMNS``) of the facts, from one DuckDB session."""
+    residence = residence_keys(org_units_frame)
+    with session(snapshot, fact_tables(facts), periods, config, residence) as con:
+        parts = [con.execute(fact_sql(f)).to_arrow_table().to_pandas() for f in facts]
+    non_empty = [p for p in parts if len(p)]
+    frame = pd.concat(non_empty, ignore_index=True) if non_empty else parts[0]
+    return normalise(frame)
+
+
+def product_codes(snapshot: SnapshotLike) -> list[str]:
+    """Codes of the current products, sorted (the PRODUCT options; pass to ``build_catalogue``)."""
+    table = pq.read_table(snapshot.path("tblProduct")).to_pandas()
+    if "ValidityTo" in table.columns:
+        table = table[table["ValidityTo"].isna()]
+    return sorted({str(c).strip() for c in table["ProductCode"].dropna()})
 
 
 def compute_dataset(
-    engine: Engine, dataset_code: str, periods: Sequence[Period], config: CatalogueConfig
+    snapshot: SnapshotLike, dataset_code: str, periods: Sequence[Period], config: CatalogueConfig
 ) -> pd.DataFrame:
-    """Data values of one data set for the given periods (one query per source fact)."""
+    """Data values (``adx.model.FRAME_COLUMNS``) of one data set for the periods."""
     ds = resolve_dataset(dataset_code, config)
-    periods = check_periods(ds, periods, dataset_period_type(ds, config))
-    facts = {f: extract_fact(engine, f, periods, config) for f in DATASET_FACTS[ds]}
-    return build_dataset(ds, facts, periods, config, extract_org_units(engine, config))
-
-
-def product_codes(engine: Engine) -> list[str]:
-    """Codes of the current products, sorted (pass to ``build_catalogue`` for metadata)."""
-    prod = t.tblProduct
-    with engine.connect() as conn:
-        rows = (
-            conn.execute(select(prod.c.ProductCode).where(current(prod)).distinct()).scalars().all()
-        )
-    return sorted(str(r).strip() for r in rows if r is not None)
+    periods = check_periods(ds, periods, DATASETS[ds].period_type(config))
+    units = org_units(snapshot, config)
+    facts = compute_facts(snapshot, DATASETS[ds].facts, periods, config, units)
+    return build_dataset(ds, facts, periods, config, units, product_codes(snapshot))

@@ -92,6 +92,11 @@ class CatalogueConfig:
     enrolment_period_type: str = "Monthly"
     claims_period_type: str = "Monthly"
     products: tuple[str, ...] = ()  # product codes declared as options when the DB is not read
+    # DuckDB (the local compute engine): memory cap before spilling, spill directory (default:
+    # beside the snapshot), threads (0 = DuckDB's default, the machine's cores).
+    duckdb_memory_limit: str = "1GB"
+    duckdb_temp_directory: Path | None = None
+    duckdb_threads: int = 0
 
     def __post_init__(self) -> None:
         _check_choice("residence_level", self.residence_level, RESIDENCE_LEVELS)
@@ -103,6 +108,12 @@ class CatalogueConfig:
             raise ConfigError(
                 "org_unit_id = 'mapping' needs mapping_file (a CSV openimis_code,dhis2_id)"
             )
+        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", str(self.duckdb_memory_limit)):
+            raise ConfigError(
+                f"duckdb_memory_limit: {self.duckdb_memory_limit!r} is not a size like '1GB' or '512MB'"
+            )
+        if not isinstance(self.duckdb_threads, int) or self.duckdb_threads < 0:
+            raise ConfigError(f"duckdb_threads: expected 0 or more, got {self.duckdb_threads!r}")
         if not isinstance(self.open_future_periods, int) or self.open_future_periods < 0:
             raise ConfigError(
                 f"open_future_periods must be a non-negative integer, got {self.open_future_periods!r}"
@@ -231,7 +242,7 @@ def config_from_mapping(
                 f"{key}: unknown catalogue option (known: {', '.join(sorted(known))})"
             )
         kwargs[key] = value
-    for key in ("mapping_file", "unmapped_file"):
+    for key in ("mapping_file", "unmapped_file", "duckdb_temp_directory"):
         if kwargs.get(key) is not None:
             p = Path(str(kwargs[key]))
             if base_dir is not None and not p.is_absolute():
@@ -255,7 +266,7 @@ def config_from_mapping(
         if not isinstance(kwargs["products"], list):
             raise ConfigError("products: expected a list of product codes")
         kwargs["products"] = tuple(str(p) for p in kwargs["products"])
-    for key in ("open_future_periods",):
+    for key in ("open_future_periods", "duckdb_threads"):
         if key in kwargs and (not isinstance(kwargs[key], int) or isinstance(kwargs[key], bool)):
             raise ConfigError(f"{key}: expected an integer, got {kwargs[key]!r}")
     return CatalogueConfig(**kwargs)

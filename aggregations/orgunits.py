@@ -1,4 +1,4 @@
-"""openIMIS locations and health facilities -> DHIS2 org unit ids, per configuration.
+"""openIMIS locations and health facilities (from the snapshot) -> DHIS2 org unit ids.
 
 Residence side: every location (current or deleted, never history copies; a current row with
 ``LegacyID = PK`` is current, SCHEMA.md §1 quirk) with its ancestor-or-self at the configured
@@ -13,18 +13,23 @@ import io
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, or_, select
-
-from openimis_db import tables as t
+import pyarrow.parquet as pq
 
 from .config import LEVEL_TYPE, CatalogueConfig, ConfigError
+from .duck import SnapshotLike
 
 ORG_UNIT_COLUMNS = ("side", "key", "type", "code", "uuid", "rollup_key", "org_unit")
 MAX_DEPTH = 16  # guards against a cycle in ParentLocationId
 
 
-def _not_history(table, pk) -> object:
-    return or_(table.c.ValidityTo.is_(None), table.c.LegacyID.is_(None), table.c.LegacyID == pk)
+def _not_history(path: Path, pk: str, columns: list[str]) -> list[tuple]:
+    """Rows of a snapshot table that are current or deleted, never history copies (a current
+    row with ``LegacyID = PK`` is current: SCHEMA.md §1 quirk)."""
+    frame = pq.read_table(path, columns=[*columns, "ValidityTo", "LegacyID"]).to_pandas()
+    legacy = frame["LegacyID"]
+    keep = frame["ValidityTo"].isna() | legacy.isna() | (legacy == frame[pk])
+    kept = frame.loc[keep, columns].astype(object).where(frame.loc[keep, columns].notna(), None)
+    return [tuple(r) for r in kept.itertuples(index=False, name=None)]
 
 
 def load_mapping(path: Path) -> dict[tuple[str, str], str]:
@@ -58,21 +63,14 @@ def load_mapping(path: Path) -> dict[tuple[str, str], str]:
     return out
 
 
-def extract_org_units(engine: Engine, config: CatalogueConfig) -> pd.DataFrame:
-    loc, hf = t.tblLocations, t.tblHF
-    with engine.connect() as conn:
-        locs = conn.execute(
-            select(
-                loc.c.LocationId,
-                loc.c.LocationCode,
-                loc.c.LocationUUID,
-                loc.c.LocationType,
-                loc.c.ParentLocationId,
-            ).where(_not_history(loc, loc.c.LocationId))
-        ).all()
-        hfs = conn.execute(
-            select(hf.c.HfID, hf.c.HFCode, hf.c.HfUUID).where(_not_history(hf, hf.c.HfID))
-        ).all()
+def org_units(snapshot: SnapshotLike, config: CatalogueConfig) -> pd.DataFrame:
+    """Frame of ``ORG_UNIT_COLUMNS``: every location and facility with its DHIS2 id."""
+    locs = _not_history(
+        snapshot.path("tblLocations"),
+        "LocationId",
+        ["LocationId", "LocationCode", "LocationUUID", "LocationType", "ParentLocationId"],
+    )
+    hfs = _not_history(snapshot.path("tblHF"), "HfID", ["HfID", "HFCode", "HfUUID"])
     mapping = load_mapping(config.mapping_file) if config.org_unit_id == "mapping" else {}
 
     def dhis2_id(kind: str, code: str | None, uuid: str | None) -> str | None:
@@ -116,3 +114,9 @@ def extract_org_units(engine: Engine, config: CatalogueConfig) -> pd.DataFrame:
     for col in ("key", "rollup_key"):
         frame[col] = frame[col].astype("Int64")
     return frame
+
+
+def residence_keys(org_units_frame: pd.DataFrame) -> pd.DataFrame:
+    """``location_id`` -> ``res_key`` (its ancestor at the configured level), for the SQL."""
+    res = org_units_frame[org_units_frame["side"] == "residence"]
+    return pd.DataFrame({"location_id": res["key"].to_numpy(), "res_key": res["rollup_key"].to_numpy()})

@@ -1,4 +1,5 @@
-"""Benchmark the indicator catalogue's set-based SQL against a naive pandas baseline and a floor.
+"""Benchmark the DuckDB catalogue (snapshot + compute + reconcile) against the extraction floor
+and a naive pandas baseline, in one run.
 
     .venv/bin/python bench/aggregate.py [--db URL] [--preset large|medium|small] [--keep]
                                         [--first 202401] [--months 12]
@@ -7,14 +8,14 @@ Without --db, a scratch PostgreSQL database ``openimis_dhis2_bench_<preset>`` on
 (override the server with BENCH_PG_URL) is filled by ``synthetic_data.generate`` (seed 42,
 2023-01..2024-12); with --keep it is kept and reused by the next run, otherwise dropped.
 
-For OI_ENROLMENT and OI_CLAIMS (and the yearly OI_POPULATION), in the same run:
-- ours: ``compute_dataset`` (one SQL query per source fact + pandas build) for one month and
-  for a 12-month range, plus the 12 single-month runs one after the other;
-- naive: the needed raw rows read into pandas (``read_sql``) and aggregated there per month
-  (the same definitions, vectorised) for the same 12 months;
-- floor: plain ``SELECT COUNT(*)`` over the same tables and joins the fact queries scan.
-Prints wall seconds (warm database), the ratios ours/naive, ours/floor and 12-month-range /
-12 x single-month, and the process's peak RSS after our runs and after the naive runs.
+For OI_ENROLMENT + OI_CLAIMS together, in the same run:
+- floor: a binary ``COPY`` of exactly the columns and rows the snapshot reads (``bench/_floor.py``),
+  into /dev/null: the least reading these rows can cost the server and the wire;
+- ours, for the 12-month range and for one month: extract (the snapshot: the only time the
+  openIMIS server is busy), compute (DuckDB + pandas mapping), reconcile, total;
+- naive: the needed raw rows read into pandas (``read_sql``) and aggregated there per month.
+Prints seconds, the ratios ours/floor, naive/ours, server-busy/floor, 1 month / 12 months, and
+the process's peak RSS after our runs and after the naive runs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import argparse
 import os
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,9 +37,16 @@ from sqlalchemy import text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from adx.periods import parse_period, yearly  # noqa: E402
-from aggregations import CatalogueConfig, compute_dataset, reconcile  # noqa: E402
+from adx.periods import parse_period  # noqa: E402
+from aggregations import (  # noqa: E402
+    CatalogueConfig,
+    compute_dataset,
+    reconcile,
+    snapshot_reads,
+)
+from bench._floor import copy_floor  # noqa: E402
 from openimis_db.engine import make_engine, redact_url  # noqa: E402
+from openimis_db.snapshot import read_snapshot  # noqa: E402
 
 SERVER = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 
@@ -101,34 +110,6 @@ def drop_db(url: str) -> None:
     with admin.cursor() as cur:
         cur.execute(psql.SQL("DROP DATABASE IF EXISTS {}").format(psql.Identifier(name)))
     admin.close()
-
-
-# --------------------------------------------------------------------------- floor
-FLOOR_SQL = {
-    "OI_ENROLMENT": [
-        'SELECT COUNT(*) FROM "tblInsuree" i JOIN "tblFamilies" f ON f."FamilyID" = i."FamilyID"',
-        'SELECT COUNT(*) FROM "tblInsureePolicy" ip JOIN "tblPolicy" p ON p."PolicyID" = ip."PolicyId" '
-        'JOIN "tblInsuree" i ON i."InsureeID" = ip."InsureeID" LEFT JOIN "tblFamilies" f ON f."FamilyID" = i."FamilyID"',
-        'SELECT COUNT(*) FROM "tblPolicy" p LEFT JOIN "tblFamilies" f ON f."FamilyID" = p."FamilyID" '
-        'LEFT JOIN "tblProduct" pr ON pr."ProdID" = p."ProdID"',
-        'SELECT COUNT(*) FROM "tblPremium" pm JOIN "tblPolicy" p ON p."PolicyID" = pm."PolicyID" '
-        'LEFT JOIN "tblFamilies" f ON f."FamilyID" = p."FamilyID"',
-    ],
-    "OI_CLAIMS": [
-        'SELECT COUNT(*) FROM "tblClaim" c LEFT JOIN "tblInsuree" i ON i."InsureeID" = c."InsureeID" '
-        'LEFT JOIN "tblICDCodes" d ON d."ICDID" = c."ICDID"',
-        'SELECT COUNT(*) FROM "tblClaimItems" l JOIN "tblClaim" c ON c."ClaimID" = l."ClaimID" '
-        'LEFT JOIN "tblItems" x ON x."ItemID" = l."ItemID"',
-        'SELECT COUNT(*) FROM "tblClaimServices" l JOIN "tblClaim" c ON c."ClaimID" = l."ClaimID" '
-        'LEFT JOIN "tblServices" x ON x."ServiceID" = l."ServiceID"',
-    ],
-    "OI_POPULATION": ['SELECT COUNT(*) FROM "tblLocations"'],
-}
-
-
-def floor(engine, dataset: str) -> int:
-    with engine.connect() as conn:
-        return sum(int(conn.execute(text(q)).scalar()) for q in FLOOR_SQL[dataset])
 
 
 # --------------------------------------------------------------------------- naive baseline
@@ -319,109 +300,93 @@ def naive(engine, dataset: str, periods) -> dict[tuple[str, str], float]:
 
 
 # --------------------------------------------------------------------------- main
+DATASETS = ("OI_ENROLMENT", "OI_CLAIMS")
+
+
+def ours(url: str, periods, cfg: CatalogueConfig, workdir: Path) -> dict:
+    """Snapshot, compute and reconcile both data sets; seconds per step, frames, problems."""
+    reads = snapshot_reads(DATASETS, periods, cfg)
+    directory = Path(tempfile.mkdtemp(dir=workdir))
+    t_extract, snap = timed(lambda: read_snapshot(url, reads, directory))
+    out: dict = {"extract": t_extract, "compute": 0.0, "reconcile": 0.0, "frames": {}}
+    out["rows"] = sum(t.rows for t in snap.tables.values())
+    out["bytes"] = sum(t.bytes for t in snap.tables.values())
+    for ds in DATASETS:
+        t_c, frame = timed(lambda ds=ds: compute_dataset(snap, ds, periods, cfg))
+        t_r, problems = timed(lambda ds=ds, f=frame: reconcile(snap, ds, f, periods, cfg))
+        out["compute"] += t_c
+        out["reconcile"] += t_r
+        out[f"{ds}_compute"], out[f"{ds}_reconcile"] = t_c, t_r
+        out["frames"][ds] = (frame, problems)
+    out["total"] = out["extract"] + out["compute"] + out["reconcile"]
+    return out
+
+
 def run(url: str, first: str, months: int, singles: int) -> None:
-    engine = make_engine(url)
+    del singles  # a range is one pass now; the single month is timed directly
     cfg = CatalogueConfig()
     periods, cur = [], parse_period(first)
     for _ in range(months):
         periods.append(cur)
         cur = parse_period(f"{cur.end.year:04d}{cur.end.month:02d}")
     single = [periods[len(periods) // 2]]
-    sample = periods[:: max(1, len(periods) // singles)][:singles]
-    print(
-        f"database: {redact_url(url)}; range {periods[0].id}..{periods[-1].id}; single month {single[0].id}"
-    )
-    with engine.connect() as conn:
-        for tbl in (
-            "tblInsuree",
-            "tblPolicy",
-            "tblInsureePolicy",
-            "tblPremium",
-            "tblClaim",
-            "tblClaimItems",
-            "tblClaimServices",
-        ):
-            n = conn.execute(text(f'SELECT COUNT(*) FROM "{tbl}"')).scalar()
-            print(f"  {tbl}: {n:,} rows", flush=True)
-    # Ours first for both data sets, then the naive baseline: peak RSS only grows, so the peak
-    # read after our runs is ours, and the one after the naive runs is the naive baseline's.
-    ours: dict[str, tuple] = {}
-    for ds in ("OI_ENROLMENT", "OI_CLAIMS"):
-        compute_dataset(
-            engine, ds, single, cfg
-        )  # warm the cache so every timing sees a warm database
-        t_one, _ = timed(lambda ds=ds: compute_dataset(engine, ds, single, cfg))
-        t_rng, frame = timed(lambda ds=ds: compute_dataset(engine, ds, periods, cfg))
-        t_sample = sum(
-            timed(lambda ds=ds, m=m: compute_dataset(engine, ds, [m], cfg))[0] for m in sample
-        )
-        ours[ds] = (t_one, t_rng, t_sample * len(periods) / len(sample), frame)
-        print(f"{ds}: ours done ({t_one:.1f}s, {t_rng:.1f}s)", flush=True)
-    pop = [yearly(periods[0].start.year)]
-    t_pop, fpop = timed(lambda: compute_dataset(engine, "OI_POPULATION", pop, cfg))
+    print(f"database: {redact_url(url)}; range {periods[0].id}..{periods[-1].id}; "
+          f"single month {single[0].id}; {os.cpu_count()} CPUs")  # fmt: skip
+    reads = snapshot_reads(DATASETS, periods, cfg)
+    copy_floor(url, reads)  # warm the server's cache so every timing sees a warm database
+    floor = copy_floor(url, reads)
+    floor_one = copy_floor(url, snapshot_reads(DATASETS, single, cfg))
+    with tempfile.TemporaryDirectory(prefix="bench-aggregate-") as tmp:
+        rng = ours(url, periods, cfg, Path(tmp))
+        one = ours(url, single, cfg, Path(tmp))
     rss_ours = peak_rss_mib()
-    rows = []
-    for ds in ("OI_ENROLMENT", "OI_CLAIMS"):
-        t_one, t_rng, t_each, frame = ours[ds]
-        t_floor, n_floor = timed(lambda ds=ds: floor(engine, ds))
-        t_rec, problems = timed(
-            lambda ds=ds, frame=frame: reconcile(engine, ds, frame, periods, cfg)
-        )
-        t_naive, totals = timed(lambda ds=ds: naive(engine, ds, periods))
-        # Sanity: the naive baseline computed the same numbers (float, so compare loosely).
+    engine = make_engine(url)
+    t_naive = {}
+    mismatches = {}
+    for ds in DATASETS:
+        t_naive[ds], totals = timed(lambda ds=ds: naive(engine, ds, periods))
+        frame = rng["frames"][ds][0]
         got = (
             frame.assign(v=frame["value"].astype(float))
             .groupby(["data_element", "period"])["v"]
             .sum()
         )
-        mismatch = [k for k, v in totals.items() if k in got.index and abs(got[k] - float(v)) > 0.5]
-        rows.append(
-            (
-                ds,
-                t_one,
-                t_rng,
-                t_each,
-                t_naive,
-                t_floor,
-                len(frame),
-                n_floor,
-                t_rec,
-                len(problems),
-                len(mismatch),
-            )
-        )
-        print(f"{ds}: naive and floor done", flush=True)
-    rss_naive = peak_rss_mib()
+        mismatches[ds] = [
+            k for k, v in totals.items() if k in got.index and abs(got[k] - float(v)) > 0.5
+        ]
     engine.dispose()
+    rss_naive = peak_rss_mib()
+    naive_total = sum(t_naive.values())
 
-    print()
+    print(f"\nsnapshot: {rng['rows']:,} rows, {rng['bytes'] / 1e6:,.0f} MB Parquet (12 months)")
     print(
-        f"{'data set':<14}{'1 month':>9}{'12 mo':>9}{'12x1 mo':>9}{'naive12':>9}{'floor':>8}"
-        f"{'ours/naive':>11}{'ours/floor':>11}{'12mo/12x1':>10}{'values':>11}"
+        f"{'':<22}{'extract':>9}{'compute':>9}{'reconcile':>10}{'total':>9}{'floor':>8}{'total/floor':>12}"
     )
-    for ds, one, rng, each, nv, fl, nvals, *_ in rows:
-        print(
-            f"{ds:<14}{one:>8.2f}s{rng:>8.2f}s{each:>8.2f}s{nv:>8.2f}s{fl:>7.2f}s"
-            f"{rng / nv:>11.2f}{rng / fl:>11.2f}{rng / each:>10.2f}{nvals:>11,}"
-        )
-    if len(sample) != len(periods):
-        print(
-            f"12x1 mo = {len(periods)}/{len(sample)} x the time of {len(sample)} single-month runs "
-            f"({', '.join(p.id for p in sample)})"
-        )
+    for name, r, fl in (("12 months", rng, floor["TOTAL"]), ("1 month", one, floor_one["TOTAL"])):
+        print(f"{name:<22}{r['extract']:>8.2f}s{r['compute']:>8.2f}s{r['reconcile']:>9.2f}s"
+              f"{r['total']:>8.2f}s{fl:>7.2f}s{r['total'] / fl:>12.2f}")  # fmt: skip
+    for ds in DATASETS:
+        print(f"  {ds:<20}{'':>9}{rng[ds + '_compute']:>8.2f}s{rng[ds + '_reconcile']:>9.2f}s"
+              f"   naive {t_naive[ds]:.2f}s")  # fmt: skip
+    print("floor per table (12 months): " + ", ".join(
+        f"{k} {v:.2f}s" for k, v in floor.items() if k != "TOTAL"))  # fmt: skip
     print(
-        f"peak RSS of the process: {rss_ours:,.0f} MiB after our runs, {rss_naive:,.0f} MiB after the naive runs"
+        f"\nours / floor (12 months, everything):   {rng['total'] / floor['TOTAL']:.2f}  (target <= 3)"
     )
-    for ds, *_, nfl, rec, nprob, nmis in rows:
-        print(
-            f"{ds}: floor scanned {nfl:,} joined rows; reconcile {rec:.2f}s, {nprob} problem(s); "
-            f"naive vs ours: {nmis} total(s) differ"
-        )
-    print(f"OI_POPULATION {pop[0].id}: {t_pop:.2f}s, {len(fpop):,} values")
     print(
-        "ratios: ours/naive < 1 = faster than reading the rows into pandas; ours/floor = cost over a bare "
-        "COUNT(*) scan of the same joins; 12mo/12x1 = one range run vs twelve single-month runs"
+        f"server busy / floor (extract / floor):   {rng['extract'] / floor['TOTAL']:.2f}  (target <= 1.5)"
     )
+    print(
+        f"naive pandas / ours (12 months):         {naive_total / rng['total']:.2f}  (target >= 10)"
+    )
+    print(
+        f"1 month / 12 months (total):             {one['total'] / rng['total']:.2f}  (target <= 0.33)"
+    )
+    print(f"peak RSS: {rss_ours:,.0f} MiB after our runs (target <= 1,536), "
+          f"{rss_naive:,.0f} MiB after the naive runs")  # fmt: skip
+    for ds in DATASETS:
+        print(f"{ds}: {len(rng['frames'][ds][0]):,} values; reconcile: "
+              f"{len(rng['frames'][ds][1])} problem(s); naive vs ours: {len(mismatches[ds])} total(s) differ")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import dagster as dg
 from pipelines.assets import DATASETS
 from pipelines.assets.datasets import build_dataset_asset
 from pipelines.assets.exports import build_export_asset
-from pipelines.assets.extract import build_fact_asset
+from pipelines.assets.extract import build_snapshot_asset
 from pipelines.assets.push import build_push_asset
 from pipelines.assets.report import build_report_asset
 from pipelines.automation import build_jobs, build_schedules, log_run_failures
@@ -50,13 +50,9 @@ def _build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
             jitter=dg.Jitter.PLUS_MINUS,
         )
     assets: list[dg.AssetsDefinition] = []
-    seen_facts: set[str] = set()
     for spec in DATASETS:
         parts = yearly if spec.yearly else monthly
-        for fact in spec.facts:
-            if fact not in seen_facts:
-                seen_facts.add(fact)
-                assets.append(build_fact_asset(fact, parts, retry))
+        assets.append(build_snapshot_asset(spec, parts, retry))
         assets.append(build_dataset_asset(spec, parts, retry))
         assets.append(build_export_asset(spec, parts, retry))
         assets.append(build_push_asset(spec, parts, retry, settings.push_pool))

@@ -3,7 +3,7 @@
 Layout under the output directory::
 
     <CODE>_<PERIOD>.adx.xml, <CODE>_<PERIOD>.json      exports (what DHIS2 receives)
-    parquet/facts/<fact>/<PERIOD>.parquet              extract assets (finest-grain facts)
+    snapshots/<CODE>/<FIRST>-<LAST>/<table>.parquet    extract assets (the run's snapshot)
     parquet/datasets/<CODE>/<PERIOD>.parquet           data set assets (adx FRAME_COLUMNS)
     parquet/org_units/<CODE>.parquet                   org units the data set maps to
     parquet/checks/<CODE>/<PERIOD>.reconciliation.json reconciliation problems (the run report)
@@ -16,7 +16,7 @@ run of any single period finds its inputs. An empty period is an empty file, not
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +28,9 @@ class MissingInputError(FileNotFoundError):
     """An upstream asset has not been materialised for a period this step needs."""
 
 
-def fact_path(root: Path, fact: str, period: str) -> Path:
-    return root / "parquet" / "facts" / fact / f"{period}.parquet"
+def snapshot_dir(root: Path, code: str, periods: Sequence[Period]) -> Path:
+    """The snapshot of a data set's run (its period range); the data set step reads it back."""
+    return root / "snapshots" / code / f"{periods[0].id}-{periods[-1].id}"
 
 
 def dataset_path(root: Path, code: str, period: str) -> Path:

@@ -43,6 +43,8 @@ LINE_REJECT_RATE = 0.08  # lines rejected by the checks/review on checked and la
 LINE_REASONS = np.array([-1, 1, 2, 5, 6, 9, 10, 16])
 CLAIM_HISTORY_RATE = 0.03
 CLAIM_DELETED_RATE = 0.01
+# Data-entry errors counted by OI_DQ_CLAIMS (INDICATORS.md v1.1), each on this share of claims.
+DQ_ERROR_RATE = 0.004
 DELETED_CLAIM_LINES_LEFT_CURRENT = (
     0.5  # lines of deleted claims that stay current (real-data quirk)
 )
@@ -297,6 +299,27 @@ def build_claims(
     return _claim_mess(ctx, rng, claims, frames, submit_day, checked)
 
 
+def _date_errors(ctx, claims: pd.DataFrame, frames: dict) -> None:
+    """Rare data-entry errors (visit ending before it starts, claimed before the visit, approved
+    over claimed, processed before claimed, valuated without any current line), drawn from their
+    own random stream so that the rest of the generated data does not change."""
+    rng = np.random.default_rng([ctx.seed, 1012])
+    n = len(claims)
+    day = pd.Timedelta(days=1)
+    pick = [rng.random(n) < DQ_ERROR_RATE for _ in range(5)]
+    to_before = pick[0] & claims["DateTo"].notna().to_numpy()
+    claims.loc[to_before, "DateTo"] = claims.loc[to_before, "DateFrom"] - day
+    claims.loc[pick[1], "DateClaimed"] = claims.loc[pick[1], "DateFrom"] - 2 * day
+    over = pick[2] & claims["Approved"].notna().to_numpy()
+    claims.loc[over, "Approved"] = claims.loc[over, "Claimed"] + 10
+    early = pick[3] & claims["DateProcessed"].notna().to_numpy()
+    claims.loc[early, "DateProcessed"] = claims.loc[early, "DateClaimed"] - 3 * day
+    bare = claims["ClaimID"].to_numpy()[pick[4] & (claims["ClaimStatus"] == 16).to_numpy()]
+    for frame in frames.values():
+        gone = np.isin(frame["ClaimID"].to_numpy(), bare)
+        frame["ValidityTo"] = frame["ValidityTo"].where(~gone, frame["ValidityFrom"] + day)
+
+
 def _claim_mess(ctx, rng, claims: pd.DataFrame, frames: dict, submit_day, checked):
     n = len(claims)
     claim_ids = claims["ClaimID"].to_numpy()
@@ -320,6 +343,7 @@ def _claim_mess(ctx, rng, claims: pd.DataFrame, frames: dict, submit_day, checke
             days=1
         )
         out[table] = frame
+    _date_errors(ctx, claims, out)
     # History copies: the claim as first entered (status 2), before submission; half keep copies of lines.
     hist = np.flatnonzero(checked & ~deleted & (rng.random(n) < CLAIM_HISTORY_RATE))
     old = claims.iloc[hist].copy()

@@ -43,6 +43,7 @@ RATE_LEAP_DAY_DOB = 0.003
 RATE_MONTH_END_DOB = 0.02
 RATE_FUTURE_DOB = 0.0005
 RATE_OWN_FAMILY_NAME = 0.1  # members whose family name differs from the family's (married in ...)
+RATE_DQ_DOB = 0.002  # extra DOB errors counted by OI_DQ_INSUREES: born in the future, aged > 110
 RATE_INSUREE_HISTORY = 0.02
 RATE_INSUREE_DELETED = 0.005
 RATE_FAMILY_HISTORY = 0.01
@@ -298,8 +299,22 @@ def _hf_in_district(ref: Reference, rng, district: np.ndarray) -> np.ndarray:
     return ref.hf_ids[order[k]]
 
 
+def _dob_errors(ctx: Context, insurees: pd.DataFrame, is_head: np.ndarray) -> None:
+    """DOBs in the future or more than 110 years back (non-heads), drawn from their own random
+    stream so that the rest of the generated data does not change."""
+    rng = np.random.default_rng([ctx.seed, 1012])
+    draw = rng.random(len(insurees))
+    future = (~is_head) & (draw < RATE_DQ_DOB)
+    ancient = (~is_head) & (draw >= RATE_DQ_DOB) & (draw < 2 * RATE_DQ_DOB)
+    dob = insurees["DOB"].to_numpy().copy()
+    dob[future] = dates(np.full(future.sum(), ctx.as_of + 30))
+    dob[ancient] = dates(np.full(ancient.sum(), ctx.span_start - 365 * 113))
+    insurees["DOB"] = dob
+
+
 def _mess(ctx: Context, rng, insurees: pd.DataFrame, families: pd.DataFrame, is_head: np.ndarray):
     n, n_fam = len(insurees), len(families)
+    _dob_errors(ctx, insurees, is_head)
     # Deleted insurees (never heads, so families keep a current head); claims may still point at them.
     deleted = (~is_head) & (rng.random(n) < RATE_INSUREE_DELETED)
     vt = insurees["ValidityTo"].copy()

@@ -13,7 +13,7 @@ class DatasetSpec:
 
     code: str  # DHIS2 data set code, e.g. OI_CLAIMS
     stem: str  # asset name stem: <stem>_dataset, <stem>_export, <stem>_push
-    facts: tuple[str, ...]  # extract assets it is built from (aggregations.DATASET_FACTS)
+    facts: tuple[str, ...]  # extract assets it is built from: its snapshot
     side: str  # org units: "residence" (family location) or "facility" (health facility)
     yearly: bool = False
 
@@ -35,15 +35,17 @@ class DatasetSpec:
         return [*facts, self.dataset_key, self.export_key, self.push_key]
 
 
-# Mirrors aggregations.DATASET_FACTS (a test keeps them equal); written out here so that the
-# definitions load, and the asset graph is readable, without importing the aggregation code.
-DATASETS: tuple[DatasetSpec, ...] = (
-    DatasetSpec(
-        "OI_ENROLMENT", "enrolment", ("insurees", "policies", "contributions"), "residence"
-    ),
-    DatasetSpec("OI_CLAIMS", "claims", ("claims",), "facility"),
-    DatasetSpec("OI_POPULATION", "population", ("population",), "residence", yearly=True),
-)
+def _specs() -> tuple[DatasetSpec, ...]:
+    """One spec per data set of the catalogue registry; its extract asset is its snapshot."""
+    from aggregations.registry import DATASETS as REGISTRY
+
+    return tuple(
+        DatasetSpec(d.code, d.stem, (f"{d.stem}_snapshot",), d.side, yearly=d.yearly)
+        for d in REGISTRY.values()
+    )
+
+
+DATASETS: tuple[DatasetSpec, ...] = _specs()
 
 
 def dataset_spec(code: str) -> DatasetSpec:

@@ -1,4 +1,5 @@
-"""Data set assets: facts → DHIS2 data values (adx FRAME_COLUMNS), with the blocking checks."""
+"""Data set assets: the run's snapshot → DuckDB → DHIS2 data values (adx FRAME_COLUMNS), with
+the blocking checks (reconciliation in the same engine, org units mapped, values valid)."""
 
 import time
 from collections.abc import Iterator
@@ -10,12 +11,12 @@ from pipelines import checks
 from pipelines.assets import DatasetSpec
 from pipelines.partitions import context_periods
 from pipelines.previews import markdown_table, paths_metadata
-from pipelines.resources import CatalogueConfig, OpenIMISDatabase, OutputDirectory
+from pipelines.resources import CatalogueConfig, OutputDirectory
 from pipelines.storage import (
+    MissingInputError,
     dataset_path,
-    fact_path,
     org_units_path,
-    read_periods,
+    snapshot_dir,
     write_by_period,
     write_parquet,
     write_reconciliation,
@@ -48,41 +49,43 @@ def build_dataset_asset(
         check_specs=checks.dataset_check_specs(key),
         kinds={"pandas", "parquet"},
         description=f"DHIS2 data set {spec.code}: data values by org unit, period and category "
-        "options, from the extracted facts.",
+        "options, computed in DuckDB from the run's snapshot.",
     )
     def _dataset(
         context: AssetExecutionContext,
-        database: OpenIMISDatabase,
         output: OutputDirectory,
         catalogue: CatalogueConfig,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        from aggregations import UnmappedOrgUnitsError, build_dataset, extract_org_units, reconcile
+        from aggregations import UnmappedOrgUnitsError, compute_dataset, org_units, reconcile
+        from openimis_db.snapshot import SnapshotError, load_snapshot
 
         periods = context_periods(context)
         root = output.root
         config = catalogue.load()
         started = time.perf_counter()
-        facts = {
-            fact: read_periods(
-                {p.id: fact_path(root, fact, p.id) for p in periods}, f"asset {fact!r}"
-            )
-            for fact in spec.facts
-        }
-        with database.engine() as engine:
-            org_units = extract_org_units(engine, config)
-            try:
-                frame = build_dataset(spec.code, facts, periods, config, org_units)
-            except UnmappedOrgUnitsError as exc:
-                # Recorded as a failed check (visible in the UI), then the step fails: no push.
-                yield checks.org_units_mapped(key, unmapped_of(exc), len(org_units))
-                raise dg.Failure(str(exc), allow_retries=False) from exc
-            build_s = time.perf_counter() - started
-            problems = reconcile(engine, spec.code, frame, periods, config)
+        directory = snapshot_dir(root, spec.code, periods)
+        try:
+            snapshot = load_snapshot(directory)
+        except (SnapshotError, FileNotFoundError) as exc:
+            raise MissingInputError(
+                f"no snapshot of {spec.code} for {periods[0].id}..{periods[-1].id} in "
+                f"{directory}: materialise {spec.facts[0]!r} for the same range first ({exc})"
+            ) from exc
+        units = org_units(snapshot, config)
+        try:
+            frame = compute_dataset(snapshot, spec.code, periods, config)
+        except UnmappedOrgUnitsError as exc:
+            # Recorded as a failed check (visible in the UI), then the step fails: no push.
+            yield checks.org_units_mapped(key, unmapped_of(exc), len(units))
+            raise dg.Failure(str(exc), allow_retries=False) from exc
+        build_s = time.perf_counter() - started
+        problems = reconcile(snapshot, spec.code, frame, periods, config)
+        org_units_frame = units
         paths = write_by_period(frame, periods, lambda pid: dataset_path(root, spec.code, pid))
         write_reconciliation(root, spec.code, [p.id for p in periods], problems)
         # The DHIS2 org units this data set answers for (stale-value removal scope), including
         # those without any value this time.
-        scope = org_units.loc[org_units["side"] == spec.side, ["org_unit"]].dropna()
+        scope = org_units_frame.loc[org_units_frame["side"] == spec.side, ["org_unit"]].dropna()
         write_parquet(
             scope.drop_duplicates().reset_index(drop=True), org_units_path(root, spec.code)
         )
@@ -107,7 +110,7 @@ def build_dataset_asset(
             },
             check_results=[
                 checks.reconciliation(key, problems),
-                checks.org_units_mapped(key, [], len(org_units)),
+                checks.org_units_mapped(key, [], len(org_units_frame)),
                 checks.values_valid(key, frame),
             ],
         )

@@ -17,7 +17,13 @@ class CommandError(Exception):
     """A failure reported as one line (``openimis-dhis2 <cmd>: error: ...``), exit code 1."""
 
 
-ALL_DATASETS = ("OI_ENROLMENT", "OI_CLAIMS", "OI_POPULATION")
+def _dataset_codes() -> tuple[str, ...]:
+    from aggregations.registry import DATASET_CODES
+
+    return DATASET_CODES
+
+
+ALL_DATASETS = _dataset_codes()  # from the catalogue registry
 
 
 @dataclass(frozen=True)

@@ -134,14 +134,17 @@ def _post_demo_metadata(db_url: str) -> None:
     """
     from adx.dhis2.client import DHIS2Client
     from adx.dhis2.metadata import OrgUnit, build_bundle
-    from aggregations import build_catalogue, extract_org_units, load_config, product_codes
+    import tempfile
+
+    from aggregations import build_catalogue, load_config, org_units, product_codes, reference_reads
+    from openimis_db.snapshot import read_snapshot
     from pipelines.commands._common import CommandError
-    from pipelines.resources import OpenIMISDatabase
 
     config = load_config(None)
-    with OpenIMISDatabase(url=db_url).engine() as engine:
-        catalogue = build_catalogue(config, product_codes(engine))
-        codes = sorted(set(extract_org_units(engine, config)["org_unit"].dropna()))
+    with tempfile.TemporaryDirectory(prefix="openimis-dhis2-ref-") as tmp:
+        snap = read_snapshot(db_url, reference_reads(), Path(tmp))
+        catalogue = build_catalogue(config, product_codes(snap))
+        codes = sorted(set(org_units(snap, config)["org_unit"].dropna()))
     bundle = build_bundle(catalogue, org_units=[OrgUnit(c, f"Demo {c}") for c in codes])
     progress(f"posting the metadata bundle and {len(codes)} demo org units to DHIS2")
     with DHIS2Client.from_env() as client:

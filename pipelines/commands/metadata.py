@@ -30,16 +30,19 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from adx.dhis2.metadata import build_bundle
-    from aggregations import build_catalogue, load_config, product_codes
-    from pipelines.resources import OpenIMISDatabase
+    import tempfile
+    from pathlib import Path
+
+    from aggregations import build_catalogue, load_config, product_codes, reference_reads
+    from openimis_db.snapshot import read_snapshot
 
     config = load_config(args.config or os.environ.get("OPENIMIS_DHIS2_CONFIG") or None)
     products = None
     url = args.db or os.environ.get("OPENIMIS_DB_URL")
     if url:
         check_database(url)
-        with OpenIMISDatabase(url=url).engine() as engine:
-            products = product_codes(engine)
+        with tempfile.TemporaryDirectory(prefix="openimis-dhis2-ref-") as tmp:
+            products = product_codes(read_snapshot(url, reference_reads(), Path(tmp)))
     bundle = build_bundle(build_catalogue(config, products))
     text = json.dumps(bundle, indent=2, ensure_ascii=False)
     if args.out:

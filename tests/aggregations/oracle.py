@@ -1,4 +1,4 @@
-"""Independent oracle: INDICATORS.md v1 in plain Python over raw rows read by simple SELECTs.
+"""Independent oracle: INDICATORS.md v1.1 in plain Python over raw rows read by simple SELECTs.
 
 Deliberately shares no code with ``aggregations`` (own option codes, own age arithmetic, own
 roll-up), so that the two implementations check each other. Returns only non-zero values:
@@ -98,6 +98,45 @@ def photo(pr) -> bool:
     return bool(pr["isPhotoFee"])
 
 
+def insuree_issues(i, fam, last) -> list[str]:
+    """Data-quality issues of a current insuree at ``last`` (INDICATORS.md v1.1)."""
+    if not cur(fam):
+        return ["FAMILY_DELETED"]  # the others are counted for current families only
+    out = []
+    dob = d(i["DOB"])
+    if dob is None:
+        out.append("DOB_MISSING")
+    elif dob > last:
+        out.append("DOB_FUTURE")
+    elif last.year - dob.year - ((last.month, last.day) < (dob.month, dob.day)) > 110:
+        out.append("AGE_OVER_110")
+    if i["Gender"] not in ("M", "F", "O"):
+        out.append("SEX_UNKNOWN")
+    return out
+
+
+def claim_issues(c, ins, lines_of) -> list[str]:
+    """Data-quality issues of a current claim of the period, except PROCESSED_BEFORE_CLAIMED."""
+    out = []
+    date_from, date_to = d(c["DateFrom"]), d(c["DateTo"])
+    if date_to is not None and date_from is not None and date_to < date_from:
+        out.append("DATE_TO_BEFORE_FROM")
+    claimed_on = d(c["DateClaimed"])
+    if claimed_on is not None and date_from is not None and claimed_on < date_from:
+        out.append("CLAIMED_BEFORE_VISIT")
+    if c["Approved"] is not None and c["Claimed"] is not None and c["Approved"] > c["Claimed"]:
+        out.append("APPROVED_OVER_CLAIMED")
+    if c["ClaimStatus"] not in STATUS:
+        out.append("STATUS_OTHER")
+    insuree = ins.get(c["InsureeID"])
+    if insuree is not None and not cur(insuree):
+        out.append("INSUREE_DELETED")
+    lines = lines_of[("ITEMS", c["ClaimID"])] + lines_of[("SERVICES", c["ClaimID"])]
+    if c["ClaimStatus"] == 16 and not any(cur(ln) for ln in lines):
+        out.append("VALUATED_WITHOUT_LINES")
+    return out
+
+
 def compute(raw, dataset, periods, level="ward", claim_date="coalesce"):
     locs = {
         r["LocationId"]: r
@@ -144,6 +183,14 @@ def compute(raw, dataset, periods, level="ward", claim_date="coalesce"):
         if dataset == "OI_ENROLMENT":
             for i in ins.values():
                 f = fams.get(i["FamilyID"])
+                if cur(i) and f is not None:
+                    for issue in insuree_issues(i, f, last):
+                        add(
+                            residence(f["LocationId"]),
+                            "OI_DQ_INSUREES",
+                            f"INSUREE_ISSUE=INSUREE_ISSUE_{issue}",
+                            1,
+                        )
                 if cur(i) and f is not None and cur(f):
                     add(
                         residence(f["LocationId"]),
@@ -227,12 +274,19 @@ def compute(raw, dataset, periods, level="ward", claim_date="coalesce"):
                         "date_processed": c["DateProcessed"],
                     }[claim_date]
                 )
-                proc = d(c["DateProcessed"])
+                proc, claimed_on = d(c["DateProcessed"]), d(c["DateClaimed"])
                 if proc and start <= proc < end:
                     add(hf, "OI_CLAIMS_PROCESSED", "", 1)
-                    add(hf, "OI_SETTLEMENT_DAYS", "", max(0, (proc - d(c["DateClaimed"])).days))
+                    # v1.1: settled = claimed on or before processing; the rest is a DQ issue.
+                    if claimed_on is not None and claimed_on <= proc:
+                        add(hf, "OI_CLAIMS_SETTLED", "", 1)
+                        add(hf, "OI_SETTLEMENT_DAYS", "", (proc - claimed_on).days)
+                    if claimed_on is not None and proc < claimed_on:
+                        add(hf, "OI_DQ_CLAIMS", "CLAIM_ISSUE=CLAIM_ISSUE_PROCESSED_BEFORE_CLAIMED", 1)
                 if not (ref and start <= ref < end):
                     continue
+                for issue in claim_issues(c, ins, lines_of):
+                    add(hf, "OI_DQ_CLAIMS", f"CLAIM_ISSUE=CLAIM_ISSUE_{issue}", 1)
                 status = f"CLAIM_STATUS_{STATUS.get(c['ClaimStatus'], 'OTHER')}"
                 visit = (
                     f"VISIT_TYPE_{c['VisitType']}"

@@ -7,15 +7,10 @@ from pathlib import Path
 import pytest
 
 from adx.periods import month_range
-from aggregations import (
-    CatalogueConfig,
-    ConfigError,
-    build_catalogue,
-    compute_dataset,
-    load_config,
-    reconcile,
-)
+from aggregations import CatalogueConfig, ConfigError, build_catalogue, load_config
 from aggregations.config import DEFAULT_DIAGNOSIS_GROUPS
+
+from .snap import compute_dataset, reconcile
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -96,7 +91,8 @@ def test_catalogue_shape_and_unique_option_codes():
     cat = build_catalogue(CatalogueConfig(), product_codes=["P1", "P2"])
     assert [d.code for d in cat.data_sets] == ["OI_ENROLMENT", "OI_CLAIMS", "OI_POPULATION"]
     assert [d.period_type for d in cat.data_sets] == ["Monthly", "Monthly", "Yearly"]
-    assert len(cat.data_sets[0].data_elements) == 11 and len(cat.data_sets[1].data_elements) == 10
+    # v1.1: + OI_DQ_INSUREES; + OI_CLAIMS_SETTLED and OI_DQ_CLAIMS
+    assert len(cat.data_sets[0].data_elements) == 12 and len(cat.data_sets[1].data_elements) == 12
     assert len(cat.indicators) == 8
     categories = {c.code: c for ds in cat.data_sets for c in ds.categories()}
     options = [o.code for c in categories.values() for o in c.options]

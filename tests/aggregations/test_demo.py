@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import text
 
 from adx.periods import month_range, yearly
-from aggregations import CatalogueConfig, compute_dataset, reconcile
+from aggregations import CatalogueConfig
 from openimis_db.engine import make_engine
 
 from . import oracle
+from .snap import compute_dataset, reconcile
 
 STATUS = {1: "REJECTED", 2: "ENTERED", 4: "CHECKED", 8: "PROCESSED", 16: "VALUATED"}
 WARD_CHAIN = """

@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from adx.periods import month_range
-from aggregations import CatalogueConfig, compute_dataset
+from aggregations import CatalogueConfig
+
+from .snap import compute_dataset
 
 MONTHS = month_range("202401", "202403")
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from adx.periods import month_range, quarterly
-from aggregations import CatalogueConfig, build_catalogue, compute_dataset, reconcile
+from aggregations import CatalogueConfig, build_catalogue
 from openimis_db.engine import make_engine
 
+from .snap import compute_dataset, reconcile
 from .test_edge_cases import lookup, total
 
 MONTHS = month_range("202401", "202403")
@@ -71,15 +72,19 @@ def test_settlement_promptness_is_not_integer_division(scenario_engine):
     """Legacy reports divide integers (always 0 or 1): we send days and claims separately."""
     cfg = CatalogueConfig(claims_period_type="Quarterly")
     frame = compute_dataset(scenario_engine, "OI_CLAIMS", [quarterly(2024, 1)], cfg)
-    days, n = (
+    days, settled, n = (
         total(frame, "2024Q1", "OI_SETTLEMENT_DAYS"),
+        total(frame, "2024Q1", "OI_CLAIMS_SETTLED"),
         total(frame, "2024Q1", "OI_CLAIMS_PROCESSED"),
     )
-    assert (days, n) == (11, 3)  # C8: 3 days, C1: 8 days, C7: processed before claimed -> 0
+    # C8: 3 days, C1: 8 days; C7 was processed before it was claimed: v1.1 keeps it out of both
+    # the days and the settled claims (v1 counted it as 0 days inside the denominator).
+    assert (days, settled, n) == (11, 2, 3)
+    assert total(frame, "2024Q1", "OI_DQ_CLAIMS", None) >= 1
     ind = next(i for i in build_catalogue(cfg).indicators if i.code == "OI_SETTLEMENT_PROMPTNESS")
     assert [o.data_element for o in ind.numerator] == ["OI_SETTLEMENT_DAYS"]
-    assert [o.data_element for o in ind.denominator] == ["OI_CLAIMS_PROCESSED"]
-    assert days / n != days // n
+    assert [o.data_element for o in ind.denominator] == ["OI_CLAIMS_SETTLED"]
+    assert days / settled != days // settled
 
 
 def test_multi_product_claim_counted_once(claims):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from adx.periods import month_range, quarterly, yearly
-from aggregations import CatalogueConfig, compute_dataset, reconcile
+from aggregations import CatalogueConfig
 
 from . import oracle
+from .snap import compute_dataset, reconcile
 
 MONTHS = month_range("202401", "202403")
 

@@ -1,4 +1,4 @@
-"""Range runs, period checks, org unit id rules and unmapped org units."""
+"""Range runs, the complete option grid, period checks, org unit id rules and unmapped org units."""
 
 from __future__ import annotations
 
@@ -9,22 +9,19 @@ import pytest
 
 from adx.periods import month_range, monthly, yearly
 from aggregations import (
-    DATASET_FACTS,
+    FACT_COLUMNS,
     CatalogueConfig,
     PeriodMismatchError,
     UnmappedOrgUnitsError,
-    build_dataset,
-    compute_dataset,
-    extract_fact,
-    extract_org_units,
-    reconcile,
+    compute_facts,
+    org_units,
 )
-from aggregations.facts import FACT_COLUMNS
 from openimis_db import tables as t
 from openimis_db.engine import make_engine
 
 from . import scenario
 from .rows import create_schema
+from .snap import compute_dataset, reconcile, snapshot_for
 
 MONTHS = month_range("202401", "202403")
 
@@ -43,15 +40,17 @@ def test_range_run_equals_single_month_runs(scenario_engine, dataset):
 
 
 def test_fact_frames_are_parquet_friendly(scenario_engine, tmp_path):
-    for fact in ("insurees", "policies", "contributions", "claims"):
-        frame = extract_fact(scenario_engine, fact, MONTHS, CatalogueConfig())
-        assert tuple(frame.columns) == FACT_COLUMNS
-        assert str(frame["value"].dtype) == "int64" and str(frame["divisor"].dtype) == "int64"
-        assert all(str(frame[c].dtype) == "string" for c in ("measure", "period", "dim1", "dim2"))
-        frame.to_parquet(tmp_path / f"{fact}.parquet")
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(tmp_path / f"{fact}.parquet"), frame, check_dtype=False
-        )
+    cfg = CatalogueConfig()
+    snap = snapshot_for(scenario_engine, ["OI_ENROLMENT", "OI_CLAIMS"], MONTHS, cfg)
+    facts = ("insurees", "policies", "contributions", "claims", "claim_lines")
+    frame = compute_facts(snap, facts, MONTHS, cfg, org_units(snap, cfg))
+    assert tuple(frame.columns) == FACT_COLUMNS
+    assert str(frame["value"].dtype) == "int64" and str(frame["divisor"].dtype) == "int64"
+    assert all(str(frame[c].dtype) == "string" for c in ("measure", "period", "dim1", "dim2"))
+    frame.to_parquet(tmp_path / "facts.parquet")
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "facts.parquet"), frame, check_dtype=False
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,16 +122,20 @@ def test_reconcile_reports_a_tampered_value(scenario_engine):
     assert Decimal(problems[0].expected) - Decimal(problems[0].actual) == 1
 
 
-@pytest.mark.parametrize("dataset", ["OI_ENROLMENT", "OI_CLAIMS"])
-def test_facts_split_by_period_build_like_single_runs(scenario_engine, dataset):
-    """The pipeline stores a range's facts one Parquet file per period and may build one period
-    from its file alone: that must equal a single-month run."""
-    cfg = CatalogueConfig()
-    facts = {f: extract_fact(scenario_engine, f, MONTHS, cfg) for f in DATASET_FACTS[dataset]}
-    org_units = extract_org_units(scenario_engine, cfg)
-    for month in MONTHS:
-        part = {f: frame[frame["period"] == month.id] for f, frame in facts.items()}
-        built = build_dataset(dataset, part, [month], cfg, org_units)
-        pd.testing.assert_frame_equal(
-            built, compute_dataset(scenario_engine, dataset, [month], cfg)
-        )
+def test_option_grid_comes_from_the_catalogue_and_tblproduct(tmp_path):
+    """v1.1 complete option grid: a current product without any policy is an option of every
+    written cell (zero), a non-current one is not; every element x option combo is written for
+    each (period, org unit) with a value, and an org unit without any value is not written."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'grid.db'}")
+    create_schema(engine)
+    rows = scenario.build()
+    rows.add(t.tblProduct, ProdID=90, ProductCode="UNUSED")
+    rows.add(t.tblProduct, ProdID=91, ProductCode="GONE", ValidityTo=scenario.GONE)
+    rows.write(engine)
+    frame = compute_dataset(engine, "OI_ENROLMENT", MONTHS[:1], CatalogueConfig())
+    products = set(frame[frame.data_element == "OI_POLICIES_ACTIVE"].category_options)
+    assert "PRODUCT=PRODUCT_UNUSED" in products and "PRODUCT=PRODUCT_GONE" not in products
+    per_cell = frame.groupby(["period", "org_unit"]).size()
+    assert per_cell.nunique() == 1  # the same complete grid in every written cell
+    with_value = frame[frame.value != "0"].groupby(["period", "org_unit"]).size()
+    assert set(per_cell.index) == set(with_value.index)

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from aggregations.build import format_value, round_cents
-from aggregations.catalogue import ELEMENT_BY_CODE
+from aggregations.registry import ELEMENT_BY_CODE
 
 AMOUNT = ELEMENT_BY_CODE["OI_CONTRIBUTIONS_EARNED"]
 COUNT = ELEMENT_BY_CODE["OI_CLAIMS"]

@@ -41,7 +41,7 @@ def test_graph_checks_and_groups():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
-        "insurees", "policies", "contributions", "claims", "population",
+        "enrolment_snapshot", "claims_snapshot", "population_snapshot",
         "enrolment_dataset", "claims_dataset", "population_dataset",
         "enrolment_export", "claims_export", "population_export",
         "enrolment_push", "claims_push", "population_push", "run_report",
@@ -49,7 +49,7 @@ def test_graph_checks_and_groups():
     node = graph.get(dg.AssetKey("claims_push"))
     assert node.parent_keys == {dg.AssetKey("claims_export")}
     assert graph.get(dg.AssetKey("enrolment_dataset")).parent_keys == {
-        dg.AssetKey("insurees"), dg.AssetKey("policies"), dg.AssetKey("contributions")
+        dg.AssetKey("enrolment_snapshot")
     }  # fmt: skip
     checks = {(c.asset_key.to_user_string(), c.name): c for c in graph.asset_check_keys and
               [graph.get_check_spec(k) for k in graph.asset_check_keys]}  # fmt: skip
@@ -60,7 +60,7 @@ def test_graph_checks_and_groups():
             assert checks[(f"{stem}_export", name)].blocking
         assert (f"{stem}_push", "conflicts_within_tolerance") in checks
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups["claims"] == "extract" and groups["claims_dataset"] == "datasets"
+    assert groups["claims_snapshot"] == "extract" and groups["claims_dataset"] == "datasets"
     assert groups["claims_export"] == "exports" and groups["claims_push"] == "dhis2"
 
 
@@ -79,7 +79,7 @@ def test_partitions_are_dhis2_period_ids_and_backfills_are_single_runs():
         assert graph.get(key).backfill_policy == dg.BackfillPolicy.single_run(), key
     push = defs.get_assets_def(dg.AssetKey("claims_push"))
     assert push.op.pool == "dhis2"
-    assert defs.get_assets_def(dg.AssetKey("claims")).op.retry_policy.max_retries == 3
+    assert defs.get_assets_def(dg.AssetKey("claims_snapshot")).op.retry_policy.max_retries == 3
 
 
 def test_jobs_schedules_sensor():
@@ -87,13 +87,13 @@ def test_jobs_schedules_sensor():
     monthly = defs.resolve_job_def(MONTHLY_JOB)
     yearly = defs.resolve_job_def(YEARLY_JOB)
     assert {k.to_user_string() for k in monthly.asset_layer.executable_asset_keys} >= {
-        "claims_push", "enrolment_push", "insurees"
+        "claims_push", "enrolment_push", "enrolment_snapshot"
     }  # fmt: skip
     assert "population_push" not in {
         k.to_user_string() for k in monthly.asset_layer.executable_asset_keys
     }
     assert {k.to_user_string() for k in yearly.asset_layer.executable_asset_keys} == {
-        "population", "population_dataset", "population_export", "population_push"
+        "population_snapshot", "population_dataset", "population_export", "population_push"
     }  # fmt: skip
     names = {s.name for s in defs.schedules}
     assert names == {"monthly_export", "rerun_recent_months", "yearly_population_export"}
@@ -101,10 +101,14 @@ def test_jobs_schedules_sensor():
     assert [s.name for s in defs.sensors] == ["log_run_failures"]
 
 
-def test_fact_assets_match_the_aggregations_catalogue():
-    from aggregations import DATASET_FACTS
+def test_dataset_assets_derive_from_the_catalogue_registry():
+    from aggregations import DATASETS as REGISTRY
 
-    assert {s.code: s.facts for s in DATASETS} == dict(DATASET_FACTS)
+    assert [s.code for s in DATASETS] == list(REGISTRY)
+    assert {s.code: (s.side, s.yearly) for s in DATASETS} == {
+        c: (d.side, d.yearly) for c, d in REGISTRY.items()
+    }
+    assert all(s.facts == (f"{s.stem}_snapshot",) for s in DATASETS)
 
 
 def _evaluate(defs: dg.Definitions, name: str, when: datetime):

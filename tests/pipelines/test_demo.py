@@ -8,10 +8,11 @@ import sqlite3
 import pytest
 
 from adx.periods import parse_period
-from aggregations import compute_dataset, load_config
+from aggregations import load_config
 from openimis_db.engine import make_engine
 from pipelines.cli import main
 from tests.pipelines.helpers import frame_as_adx_set, frame_as_json_counter, read_adx, read_json
+from tests.aggregations.snap import compute_dataset
 
 
 @pytest.fixture(autouse=True)

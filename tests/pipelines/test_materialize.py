@@ -8,13 +8,14 @@ import dagster as dg
 import pytest
 
 from adx.periods import parse_period
-from aggregations import compute_dataset, load_config
+from aggregations import load_config
 from openimis_db.engine import make_engine
 from pipelines.automation import MONTHLY_JOB, RANGE_END, RANGE_START
 from pipelines.definitions import build_definitions
 from pipelines.resources import DHIS2Resource
 from pipelines.settings import Settings
 from tests.pipelines.helpers import frame_as_adx_set, frame_as_json_counter, read_adx, read_json
+from tests.aggregations.snap import compute_dataset
 
 
 def _run(defs, job, *, first, last, selection=None):
@@ -59,7 +60,7 @@ def test_generated_pg_month_and_range_runs(generated_pg_url, tmp_path, shared, m
     # A range is one run in which every extract step ran once, for all its months.
     steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
     assert sorted(steps) == sorted(set(steps))
-    mats = result.asset_materializations_for_node("claims")
+    mats = result.asset_materializations_for_node("claims_snapshot")
     assert sorted(m.partition for m in mats) == list(months)
     _assert_files_match(generated_pg_url, out, shared, months)
     # Push is skipped (no DHIS2): its check says so, and nothing is materialised for it.
@@ -76,21 +77,21 @@ def test_failing_blocking_check_stops_the_push(openimis_demo_url, tmp_path, monk
     """A negative value fails a blocking check: no export, no push request (DHIS2 is configured)."""
     import aggregations
 
-    real = aggregations.build_dataset
+    real = aggregations.compute_dataset
 
     def corrupted(*args, **kwargs):
         frame = real(*args, **kwargs)
         frame.loc[0, "value"] = "-3"
         return frame
 
-    monkeypatch.setattr(aggregations, "build_dataset", corrupted)
+    monkeypatch.setattr(aggregations, "compute_dataset", corrupted)
     monkeypatch.setenv("OPENIMIS_DB_URL", openimis_demo_url)
     # Port 9 (discard) is closed: a push attempt would fail the push step, not skip it.
     dhis2 = DHIS2Resource(url="http://127.0.0.1:9", token="d2pat_x")
     settings = Settings(start="201801", out_dir=str(tmp_path), retries=0)
     defs = build_definitions(settings, dhis2)
     result = _run(defs, MONTHLY_JOB, first="201902", last="201902",
-                  selection=[dg.AssetKey(k) for k in ("claims", "claims_dataset", "claims_export", "claims_push")])  # fmt: skip
+                  selection=[dg.AssetKey(k) for k in ("claims_snapshot", "claims_dataset", "claims_export", "claims_push")])  # fmt: skip
     assert not result.success
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
     # The negative value is named; the totals no longer reconcile either.
@@ -98,7 +99,7 @@ def test_failing_blocking_check_stops_the_push(openimis_demo_url, tmp_path, monk
     assert all(e.asset_key.to_user_string() == "claims_dataset" for e in failed.values())
     assert "'-3'" in failed["values_finite_non_negative"].metadata["details"].value
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
-    assert started == {"claims", "claims_dataset"}
+    assert started == {"claims_snapshot", "claims_dataset"}
     assert not list(tmp_path.glob("OI_CLAIMS_*"))
 
 
@@ -107,7 +108,7 @@ def test_json_only_format_keeps_validating_adx(openimis_demo_url, tmp_path, monk
     settings = dataclasses.replace(Settings(start="201801", retries=0), out_dir=str(tmp_path))
     defs = build_definitions(settings, DHIS2Resource(), formats="json")
     result = _run(defs, MONTHLY_JOB, first="201902", last="201902",
-                  selection=[dg.AssetKey(k) for k in ("claims", "claims_dataset", "claims_export")])  # fmt: skip
+                  selection=[dg.AssetKey(k) for k in ("claims_snapshot", "claims_dataset", "claims_export")])  # fmt: skip
     assert result.success
     assert sorted(p.name for p in tmp_path.glob("OI_CLAIMS_*")) == ["OI_CLAIMS_201902.json"]
     (xsd,) = [

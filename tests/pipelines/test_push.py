@@ -9,15 +9,16 @@ import pytest
 from sqlalchemy import text
 
 from adx.dhis2.metadata import OrgUnit, build_bundle
-from aggregations import build_catalogue, extract_org_units, load_config, product_codes
+from aggregations import build_catalogue, load_config, org_units, product_codes
 from openimis_db.engine import make_engine
 from pipelines.automation import MONTHLY_JOB
 from pipelines.cli import main
 from pipelines.definitions import build_definitions
 from pipelines.resources import DHIS2Resource
 from pipelines.settings import Settings
+from tests.aggregations.snap import reference_snapshot
 
-CLAIMS_KEYS = [dg.AssetKey(k) for k in ("claims", "claims_dataset", "claims_export", "claims_push")]
+CLAIMS_KEYS = [dg.AssetKey(k) for k in ("claims_snapshot", "claims_dataset", "claims_export", "claims_push")]
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +33,9 @@ def load_dhis2_metadata(emulator, db_url: str, *, drop: str | None = None) -> li
     engine = make_engine(db_url)
     try:
         config = load_config(None)
-        catalogue = build_catalogue(config, product_codes(engine))
-        codes = sorted(set(extract_org_units(engine, config)["org_unit"].dropna()) - {drop})
+        ref = reference_snapshot(engine)
+        catalogue = build_catalogue(config, product_codes(ref))
+        codes = sorted(set(org_units(ref, config)["org_unit"].dropna()) - {drop})
     finally:
         engine.dispose()
     units = [OrgUnit(c, f"Org unit {c}") for c in codes]
@@ -140,7 +142,7 @@ def test_cli_validate_lists_every_problem(
     engine = make_engine(small_sqlite_url)
     facilities = sorted(
         set(
-            extract_org_units(engine, load_config(None))
+            org_units(reference_snapshot(engine), load_config(None))
             .query("side == 'facility'")["org_unit"]
             .dropna()
         )
