@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 from pydantic import Field
 
+import redaction
 from openimis_db.engine import make_engine, redact_url
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class DHIS2Resource(dg.ConfigurableResource):
 
     @property
     def redacted_url(self) -> str:
-        return redact_url(self.url) if self.url else "<DHIS2 not configured>"
+        return redaction.redact_url(self.url) if self.url else "<DHIS2 not configured>"
 
     def push_options(self) -> PushOptions:
         from adx.dhis2.push import PushOptions
