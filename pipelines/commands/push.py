@@ -92,6 +92,8 @@ def print_push_summaries(outcomes) -> None:
                 print(f"{asset}: {summary}")
                 if meta.get("stale_values_removed"):
                     print(f"{asset}: {meta['stale_values_removed']} stale value(s) removed")
+                if meta.get("completeness"):
+                    print(f"{asset}: {meta['completeness']}")
 
 
 def run(args: argparse.Namespace) -> int:
