@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adx.periods import PeriodError, parse_period
+from adx.periods import PeriodError, add_months, parse_period
 
 
 class CommandError(Exception):
@@ -127,6 +127,7 @@ def check_database(url: str) -> None:
 
     from openimis_db.engine import DatabaseURLError, redact_url
     from pipelines.resources import OpenIMISDatabase
+    from redaction import redact_text
 
     try:
         parsed = make_url(url)
@@ -142,7 +143,8 @@ def check_database(url: str) -> None:
     except DatabaseURLError as exc:
         raise CommandError(str(exc)) from None
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        text = redact_text(str(getattr(exc, "orig", None) or exc), [parsed.password])
+        reason = text.strip().splitlines()
         raise CommandError(
             f"cannot connect to the openIMIS database {redact_url(url)}: "
             f"{reason[0] if reason else type(exc).__name__}"
@@ -150,9 +152,8 @@ def check_database(url: str) -> None:
 
 
 def last_complete_month(now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
-    total = now.year * 12 + now.month - 2
-    return f"{total // 12:04d}{total % 12 + 1:02d}"
+    month = add_months((now or datetime.now(UTC)).date(), -1)
+    return f"{month.year:04d}{month.month:02d}"
 
 
 def check_complete(span: PeriodSpan) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -53,12 +52,12 @@ def run(args: argparse.Namespace) -> int:
         report_path_of,
         run_datasets,
     )
-    from pipelines.commands.push import print_push_summaries, require_dhis2
+    from pipelines.commands.push import dhis2_settings, print_push_summaries, require_dhis2
     from pipelines.headlines import headline_indicators
     from synthetic_data import GenerationOptions, generate
 
     started = time.perf_counter()
-    push = bool(os.environ.get("DHIS2_URL"))
+    push = dhis2_settings().configured
     if push:
         require_dhis2()  # unreachable DHIS2 or bad credentials: fail before any work
     root = Path(args.dir).expanduser().resolve()
@@ -132,13 +131,13 @@ def _post_demo_metadata(db_url: str) -> None:
 
     The synthetic org units exist in no real DHIS2: point DHIS2_URL at a sandbox for the demo.
     """
-    from adx.dhis2.client import DHIS2Client
     from adx.dhis2.metadata import OrgUnit, build_bundle
     import tempfile
 
     from aggregations import build_catalogue, load_config, org_units, product_codes, reference_reads
     from openimis_db.snapshot import read_snapshot
     from pipelines.commands._common import CommandError
+    from pipelines.commands.push import dhis2_client
 
     config = load_config(None)
     with tempfile.TemporaryDirectory(prefix="openimis-dhis2-ref-") as tmp:
@@ -147,7 +146,7 @@ def _post_demo_metadata(db_url: str) -> None:
         codes = sorted(set(org_units(snap, config)["org_unit"].dropna()))
     bundle = build_bundle(catalogue, org_units=[OrgUnit(c, f"Demo {c}") for c in codes])
     progress(f"posting the metadata bundle and {len(codes)} demo org units to DHIS2")
-    with DHIS2Client.from_env() as client:
+    with dhis2_client(check=False) as client:
         result = client.post_metadata(bundle)
     if not result.ok():
         first = str(result.errors[0]) if result.errors else result.status
