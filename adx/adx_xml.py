@@ -57,8 +57,14 @@ class AdxSchemaError(AdxReadError):
         super().__init__("; ".join(errors))
 
 
-def group_key(v: DataValue) -> tuple:
-    """The ADX group a value belongs to: data set, org unit, period, attribute options."""
+GroupKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
+
+
+def group_key(v: DataValue) -> GroupKey:
+    """The ADX group a value belongs to: data set, org unit, period, attribute options.
+
+    The one group key of the project: ``write_adx`` groups by it and push chunks never split it.
+    """
     return (v.data_set, v.org_unit, v.period, v.attribute_options)
 
 

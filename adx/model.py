@@ -6,7 +6,7 @@ Everything is identified by DHIS2 *codes* here; UIDs are derived when a metadata
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -103,7 +103,9 @@ class DataSetDefinition:
         de_codes = [de.code for de in self.data_elements]
         dupes = {c for c in de_codes if de_codes.count(c) > 1}
         if dupes:
-            raise DefinitionError(f"data set {self.code}: duplicate data element codes {sorted(dupes)}")
+            raise DefinitionError(
+                f"data set {self.code}: duplicate data element codes {sorted(dupes)}"
+            )
         option_owner: dict[str, str] = {}
         cats: dict[str, Category] = {}
         for de in self.data_elements:
@@ -114,7 +116,9 @@ class DataSetDefinition:
                         "name; ADX uses category codes as attribute names"
                     )
                 if cat.code in cats and cats[cat.code] != cat:
-                    raise DefinitionError(f"category {cat.code!r} is defined twice with different options")
+                    raise DefinitionError(
+                        f"category {cat.code!r} is defined twice with different options"
+                    )
                 cats[cat.code] = cat
         for cat in cats.values():
             for opt in cat.options:
@@ -202,22 +206,6 @@ def decode_options(text: str | None) -> tuple[tuple[str, str], ...]:
         cat, _, opt = part.partition("=")
         out.append((cat, opt))
     return tuple(out)
-
-
-def values_to_frame(values: Iterable[DataValue]) -> pd.DataFrame:
-    rows = [
-        (
-            v.data_set,
-            v.period,
-            v.org_unit,
-            v.data_element,
-            encode_options(v.category_options),
-            encode_options(v.attribute_options),
-            v.value,
-        )
-        for v in values
-    ]
-    return pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype="string")
 
 
 def frame_to_values(frame: pd.DataFrame) -> Iterator[DataValue]:

@@ -92,7 +92,8 @@ _FINANCIAL_SUFFIX = {"FinancialApril": "April", "FinancialJuly": "July", "Financ
 _SIX_INFIX = {"SixMonthly": "S", "SixMonthlyApril": "AprilS", "SixMonthlyNov": "NovS"}
 
 
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
+    """The first day of the month ``months`` after (or before, if negative) ``d``'s month."""
     total = d.year * 12 + (d.month - 1) + months
     return date(total // 12, total % 12 + 1, 1)
 
@@ -101,8 +102,8 @@ def _month_period(period_type: str, year: int, number: int) -> Period:
     """Period ``number`` (1-based) of a month-based type whose id carries ``year``."""
     length = _MONTHS[period_type]
     first_month, year_offset = _FIRST[period_type]
-    start = _add_months(date(year + year_offset, first_month, 1), (number - 1) * length)
-    end = _add_months(start, length)
+    start = add_months(date(year + year_offset, first_month, 1), (number - 1) * length)
+    end = add_months(start, length)
     if period_type == "Monthly":
         pid = f"{year:04d}{number:02d}"
     elif period_type == "BiMonthly":
@@ -268,7 +269,7 @@ def month_range(first: str, last: str) -> list[Period]:
     out, cur = [], a.start
     while cur <= b.start:
         out.append(monthly(cur.year, cur.month))
-        cur = _add_months(cur, 1)
+        cur = add_months(cur, 1)
     return out
 
 

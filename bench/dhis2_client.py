@@ -21,12 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adx.adx_xml import write_adx  # noqa: E402
-from adx.dhis2.chunking import iter_chunks, sort_values  # noqa: E402
-from adx.dhis2.client import DEFAULT_MAX_BYTES, DHIS2Client  # noqa: E402
-from adx.model import Category, CategoryOption, DataElement, DataSetDefinition, DataValue  # noqa: E402
+from adx.adx_xml import sort_values, write_adx  # noqa: E402
+from adx.dhis2.chunking import iter_chunks  # noqa: E402
+from adx.dhis2.client import DHIS2Client  # noqa: E402
 from adx.dhis2.preflight import preflight  # noqa: E402
+from adx.dhis2.push import DEFAULT_MAX_BYTES, _adx_serialiser, _bodies  # noqa: E402
 from adx.dhis2.snapshot import MetadataSnapshot  # noqa: E402
+from adx.model import Category, CategoryOption, DataElement, DataSetDefinition, DataValue  # noqa: E402
 
 SEX = Category("SEX", "Sex", (CategoryOption("F", "F"), CategoryOption("M", "M")))
 AGE = Category("AGE", "Age", tuple(CategoryOption(f"A{i}", f"A{i}") for i in range(10)))
@@ -82,13 +83,12 @@ def main() -> None:
     print(f"  floor (keys)   {len(values) / t_floor:>12,.0f} values/s  ({t_floor:.2f}s)")
 
     ordered = sort_values(values)
-    client = DHIS2Client("http://unused.invalid")
-    serialise = client._adx_serialiser(None)
+    serialise = _adx_serialiser(None)
 
     def chunked() -> tuple[int, int]:
         total = chunks = 0
         for chunk in iter_chunks(ordered, max_bytes=DEFAULT_MAX_BYTES):
-            for body, _, _ in client._bodies(chunk, serialise, DEFAULT_MAX_BYTES):
+            for body, _, _ in _bodies(chunk, serialise, DEFAULT_MAX_BYTES):
                 total += len(body)
                 chunks += 1
         return total, chunks

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import dagster as dg
 
+from adx.periods import add_months
 from pipelines.assets import DATASETS
 from pipelines.settings import Settings
 
@@ -16,8 +17,8 @@ RANGE_END = "dagster/asset_partition_range_end"
 
 
 def _month_id(d: date, back: int) -> str:
-    total = d.year * 12 + d.month - 1 - back
-    return f"{total // 12:04d}{total % 12 + 1:02d}"
+    month = add_months(d, -back)
+    return f"{month.year:04d}{month.month:02d}"
 
 
 def previous_months(at: datetime, n: int) -> tuple[str, str]:

@@ -20,6 +20,10 @@ from openimis_db.engine import make_engine, redact_url
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from adx.dhis2.client import DHIS2Client
+    from adx.dhis2.push import PushOptions
+    from adx.dhis2.settings import DHIS2Settings
+
 
 class OpenIMISDatabase(dg.ConfigurableResource):
     """The openIMIS database (PostgreSQL, SQL Server or SQLite), used read-only."""
@@ -44,7 +48,11 @@ class OpenIMISDatabase(dg.ConfigurableResource):
 
 
 class DHIS2Resource(dg.ConfigurableResource):
-    """The DHIS2 instance to push to. Without a URL, pushes are skipped with a clear message."""
+    """The DHIS2 instance to push to. Without a URL, pushes are skipped with a clear message.
+
+    Built from :class:`adx.dhis2.settings.DHIS2Settings` (``dhis2_from_env``): the same
+    variables, defaults and validation as the command line and ``DHIS2Client.from_env``.
+    """
 
     url: str | None = Field(default=None, description="DHIS2 base URL (DHIS2_URL)")
     token: str | None = Field(default=None, description="personal access token (DHIS2_TOKEN)")
@@ -53,7 +61,7 @@ class DHIS2Resource(dg.ConfigurableResource):
     dry_run: bool = Field(default=False, description="validate only; DHIS2 stores nothing")
     async_import: bool = Field(default=False, description="import as a DHIS2 job and poll it")
     conflict_tolerance: int = Field(
-        default=0, description="conflicts accepted before the push counts as failed"
+        default=0, description="rejected values accepted before the push counts as failed"
     )
     http_attempts: int = Field(
         default=5, description="tries per HTTP request on transient errors (DHIS2_HTTP_ATTEMPTS)"
@@ -62,10 +70,41 @@ class DHIS2Resource(dg.ConfigurableResource):
         default="true",
         description="TLS verification: true, false (tests only) or a CA bundle path (DHIS2_VERIFY)",
     )
+    connect_timeout: float = Field(default=10.0, description="seconds (DHIS2_CONNECT_TIMEOUT)")
+    read_timeout: float = Field(default=300.0, description="seconds (DHIS2_READ_TIMEOUT)")
+    max_retry_after: float = Field(
+        default=300.0, description="cap on a server's Retry-After, seconds (DHIS2_RETRY_AFTER_MAX)"
+    )
+    async_timeout: float = Field(
+        default=3600.0, description="wait for an async import job, seconds (DHIS2_ASYNC_TIMEOUT)"
+    )
+    poll_interval: float = Field(
+        default=1.0, description="first wait between job polls, seconds (DHIS2_POLL_INTERVAL)"
+    )
 
     def _verify(self) -> bool | str:
-        return {"true": True, "1": True, "false": False, "0": False}.get(
-            self.verify.lower(), self.verify
+        from adx.dhis2.settings import parse_verify
+
+        return parse_verify(self.verify)
+
+    def to_settings(self) -> DHIS2Settings:
+        from adx.dhis2.settings import DHIS2Settings
+
+        return DHIS2Settings(
+            url=self.url,
+            token=self.token,
+            username=self.username,
+            password=self.password,
+            verify=self._verify(),
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            attempts=max(1, self.http_attempts),
+            max_retry_after=self.max_retry_after,
+            async_timeout=self.async_timeout,
+            poll_interval=self.poll_interval,
+            dry_run=self.dry_run,
+            async_import=self.async_import,
+            conflict_tolerance=self.conflict_tolerance,
         )
 
     @property
@@ -76,26 +115,25 @@ class DHIS2Resource(dg.ConfigurableResource):
     def redacted_url(self) -> str:
         return redact_url(self.url) if self.url else "<DHIS2 not configured>"
 
-    def client(self) -> Any:
-        """An ``adx.dhis2.client.DHIS2Client``; raises when DHIS2 is not configured."""
-        from adx.dhis2.client import DHIS2Client
-        from adx.dhis2.http import RetryPolicy
+    def push_options(self) -> PushOptions:
+        from adx.dhis2.push import PushOptions
 
-        if not self.url:
+        return PushOptions(dry_run=self.dry_run, async_import=self.async_import)
+
+    def client(self) -> DHIS2Client:
+        """A client for this instance; raises when DHIS2 is not configured."""
+        from adx.dhis2.client import DHIS2Client
+
+        settings = self.to_settings()
+        if not settings.configured:
             raise dg.Failure("DHIS2 is not configured: set DHIS2_URL", allow_retries=False)
-        options = {
-            "retries": RetryPolicy(attempts=max(1, self.http_attempts)),
-            "verify": self._verify(),
-        }
-        if self.token:
-            return DHIS2Client(self.url, token=self.token, **options)
-        if self.username and self.password:
-            return DHIS2Client(self.url, username=self.username, password=self.password, **options)
-        raise dg.Failure(
-            f"no DHIS2 credentials for {self.redacted_url}: set DHIS2_TOKEN, or DHIS2_USERNAME "
-            "and DHIS2_PASSWORD",
-            allow_retries=False,
-        )
+        if not settings.has_credentials:
+            raise dg.Failure(
+                f"no DHIS2 credentials for {self.redacted_url}: set DHIS2_TOKEN, or "
+                "DHIS2_USERNAME and DHIS2_PASSWORD",
+                allow_retries=False,
+            )
+        return DHIS2Client.from_settings(settings)
 
 
 class OutputDirectory(dg.ConfigurableResource):
@@ -128,10 +166,6 @@ class CatalogueConfig(dg.ConfigurableResource):
         return load_config(self.path)
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def dhis2_from_env(
     env: Mapping[str, str] | None = None,
     *,
@@ -140,28 +174,33 @@ def dhis2_from_env(
 ) -> DHIS2Resource:
     """DHIS2 resource reading secrets through EnvVar, only for the variables that are set.
 
-    Unset variables stay ``None`` (not an EnvVar), so definitions load and runs that do not
-    push work without any DHIS2 configuration.
+    Non-secret values come from ``DHIS2Settings.from_env`` (validated there: a bad value raises
+    ``DHIS2SettingsError`` naming the variable). Unset secrets stay ``None`` (not an EnvVar), so
+    definitions load and runs that do not push work without any DHIS2 configuration.
     """
+    from adx.dhis2.settings import DHIS2Settings
+
     env = os.environ if env is None else env
+    settings = DHIS2Settings.from_env(env)
 
     def secret(name: str) -> Any:
         return dg.EnvVar(name) if env.get(name) else None
-
-    def count(name: str, default: str) -> int:
-        raw = env.get(name, "").strip() or default
-        if not raw.isdigit():
-            raise ValueError(f"{name}={raw!r} is not a non-negative integer")
-        return int(raw)
 
     return DHIS2Resource(
         url=secret("DHIS2_URL"),
         token=secret("DHIS2_TOKEN"),
         username=secret("DHIS2_USERNAME"),
         password=secret("DHIS2_PASSWORD"),
-        dry_run=_flag(env, "DHIS2_DRY_RUN") if dry_run is None else dry_run,
-        async_import=_flag(env, "DHIS2_ASYNC") if async_import is None else async_import,
-        conflict_tolerance=count("DHIS2_CONFLICT_TOLERANCE", "0"),
-        http_attempts=count("DHIS2_HTTP_ATTEMPTS", "5"),
-        verify=env.get("DHIS2_VERIFY", "").strip() or "true",
+        dry_run=settings.dry_run if dry_run is None else dry_run,
+        async_import=settings.async_import if async_import is None else async_import,
+        conflict_tolerance=settings.conflict_tolerance,
+        http_attempts=settings.attempts,
+        verify=str(settings.verify).lower()
+        if isinstance(settings.verify, bool)
+        else settings.verify,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_retry_after=settings.max_retry_after,
+        async_timeout=settings.async_timeout,
+        poll_interval=settings.poll_interval,
     )

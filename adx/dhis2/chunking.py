@@ -9,22 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from adx.adx_xml import GroupKey, group_key, sort_values
 from adx.model import DataValue
 
-GroupKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
+__all__ = ["GroupKey", "group_key", "iter_chunks", "iter_groups", "sort_values"]
 
 
 class UnsortedValuesError(ValueError):
     """A streamed (non-list) input was not sorted by group key."""
-
-
-def group_key(v: DataValue) -> GroupKey:
-    """The ADX group of a value; also the sort order ``write_adx`` expects."""
-    return (v.data_set, v.org_unit, v.period, v.attribute_options)
-
-
-def sort_values(values: Iterable[DataValue]) -> list[DataValue]:
-    return sorted(values, key=group_key)
 
 
 def iter_groups(values: Iterable[DataValue]) -> Iterator[list[DataValue]]:
@@ -44,7 +36,7 @@ def iter_groups(values: Iterable[DataValue]) -> Iterator[list[DataValue]]:
                 raise UnsortedValuesError(
                     f"values are not sorted by group (data set, org unit, period, attribute "
                     f"options): group {k} appears twice; pass a list or sort with "
-                    "adx.dhis2.chunking.sort_values"
+                    "adx.adx_xml.sort_values"
                 )
             if key is not None:
                 done.add(key)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 
@@ -72,9 +71,6 @@ class RetryPolicy:
         return base * (1 + self.jitter * random.random())
 
 
-NO_RETRY = RetryPolicy(attempts=1)
-
-
 def parse_retry_after(value: str) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
     value = value.strip()
@@ -105,17 +101,6 @@ class Redactor:
         for secret in self._secrets:
             out = out.replace(secret, REDACTED)
         return out
-
-
-def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
-    """``https://u:p@host/x`` -> (``https://host/x``, ``u``, ``p``): credentials never stay in URLs."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None, None
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
-    clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return clean, unquote(user) or None, unquote(password) or None
 
 
 def send(

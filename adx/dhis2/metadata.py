@@ -13,6 +13,12 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from adx.dhis2.uids import (
+    DEFAULT_CATEGORY_COMBO,
+    DEFAULT_CATEGORY_OPTION_COMBO,
+    UidRegistry,
+    uid_for,
+)
 from adx.model import (
     Catalogue,
     Category,
@@ -20,12 +26,6 @@ from adx.model import (
     DefinitionError,
     IndicatorDefinition,
     Operand,
-)
-from adx.dhis2.uids import (
-    DEFAULT_CATEGORY_COMBO,
-    DEFAULT_CATEGORY_OPTION_COMBO,
-    UidRegistry,
-    uid_for,
 )
 
 PUBLIC_DATA_WRITE = {"public": "rwrw----"}  # metadata + data read/write for everyone

@@ -10,15 +10,15 @@ default-combo element land on the default combo), which is why they are checked 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Protocol
 
-from adx.model import NUMERIC_VALUE_TYPES, DataValue
-from adx.periods import PeriodError, parse_period
 from adx.dhis2.snapshot import ComboInfo, DataSetInfo, MetadataSnapshot
+from adx.model import NUMERIC_VALUE_TYPES, DataValue
+from adx.periods import PeriodError, add_months, parse_period
+from adx.values import is_number, value_type_error
 
 # Problem kinds.
 DATA_SET_UNKNOWN = "data_set_unknown"
@@ -68,86 +68,7 @@ class _SnapshotSource(Protocol):
     ) -> MetadataSnapshot: ...
 
 
-# DHIS2's value type rules (ValidationUtils.valueIsValid / MathUtils, CONTRACT.md §3.5).
-_INT = re.compile(r"^(0|-?[1-9]\d*)$")
-_INT_POS = re.compile(r"^[1-9]\d*$")
-_INT_ZERO_POS = re.compile(r"(^0$)|(^[1-9]\d*$)")
-_INT_NEG = re.compile(r"^-[1-9]\d*$")
-_NUMBER = re.compile(r"^(-?0|-?[1-9]\d*)(\.\d+)?$")
-_BOOLEAN = {"true", "false", "1", "0", "t", "f"}
-_LETTER = re.compile(r"^[^\W\d_]$")
-
-
-def _is_number(v: str) -> bool:
-    return len(v) < 250 and bool(_NUMBER.match(v))
-
-
-def value_type_error(value: str, value_type: str) -> str | None:
-    """DHIS2's complaint about ``value`` for ``value_type``, or None if it is acceptable."""
-    check = _VALUE_CHECKS.get(value_type.upper())
-    if check is None:
-        return None  # LONG_TEXT and types we do not emit: DHIS2 accepts any text
-    ok, message = check
-    return None if ok(value) else message
-
-
-def _is_date(v: str) -> bool:
-    try:
-        date.fromisoformat(v)
-    except ValueError:
-        return False
-    return len(v) == 10
-
-
-def _is_datetime(v: str) -> bool:
-    try:
-        datetime.fromisoformat(v)
-    except ValueError:
-        return False
-    return True
-
-
-_VALUE_CHECKS = {
-    "INTEGER": (lambda v: bool(_INT.match(v)), "Data value is not an integer"),
-    "INTEGER_POSITIVE": (
-        lambda v: bool(_INT_POS.match(v)),
-        "Data value is not a positive integer",
-    ),
-    "INTEGER_ZERO_OR_POSITIVE": (
-        lambda v: bool(_INT_ZERO_POS.match(v)),
-        "Data value is not zero or positive integer",
-    ),
-    "INTEGER_NEGATIVE": (
-        lambda v: bool(_INT_NEG.match(v)),
-        "Data value is not a negative integer",
-    ),
-    "NUMBER": (_is_number, "Data value is not numeric"),
-    "PERCENTAGE": (
-        lambda v: _is_number(v) and 0 <= float(v) <= 100,
-        "Data value is not a percentage",
-    ),
-    "UNIT_INTERVAL": (
-        lambda v: _is_number(v) and 0 <= float(v) <= 1,
-        "Data value is not a unit interval",
-    ),
-    "BOOLEAN": (lambda v: v.lower() in _BOOLEAN, "Data value is not a boolean"),
-    "TRUE_ONLY": (
-        lambda v: v.lower() == "true",
-        "Data value is not true (true-only value type)",
-    ),
-    "TEXT": (lambda v: len(v) <= 50_000, "Text value exceeds the maximum length of 50000"),
-    "LETTER": (lambda v: bool(_LETTER.match(v)), "Data value is not a letter"),
-    "DATE": (_is_date, "Data value is not a valid date"),
-    "DATETIME": (_is_datetime, "Data value is not a valid datetime"),
-}
-
-
 _MONTHS_PER_TYPE = {"Monthly": 1, "BiMonthly": 2, "Quarterly": 3, "SixMonthly": 6, "Yearly": 12}
-
-
-def _add_months(d: date, months: int) -> date:
-    total = d.year * 12 + (d.month - 1) + months
-    return date(total // 12, total % 12 + 1, 1)
 
 
 def latest_open_start(period_type: str, open_future_periods: int, today: date) -> date | None:
@@ -161,7 +82,7 @@ def latest_open_start(period_type: str, open_future_periods: int, today: date) -
         return None
     first_month = (today.month - 1) // months * months + 1 if months < 12 else 1
     current = date(today.year, first_month, 1)
-    return _add_months(current, months * (open_future_periods - 1))
+    return add_months(current, months * (open_future_periods - 1))
 
 
 def _check_options(
@@ -272,7 +193,7 @@ def preflight(
         elif (
             not de.zero_is_significant
             and de.value_type in NUMERIC_VALUE_TYPES
-            and _is_number(v.value)
+            and is_number(v.value)
             and float(v.value) == 0
         ):
             problems.append(

@@ -11,10 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from adx.dhis2.uids import DEFAULT_CATEGORY_COMBO, DEFAULT_CATEGORY_OPTION_COMBO
 from adx.model import DataSetDefinition, DataValue
-
-DEFAULT_COMBO_UID = "bjDvmb4bfuf"
-DEFAULT_COC_UID = "HllvX50cXC0"
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class ComboInfo:
     def options_of(self, coc_uid: str) -> tuple[tuple[str, str], ...] | None:
         """(category, option) pairs, in category order, of one of this combo's COC uids."""
         if self.is_default:
-            return () if coc_uid == DEFAULT_COC_UID else None
+            return () if coc_uid == DEFAULT_CATEGORY_OPTION_COMBO else None
         for options, uid in (self.cocs or {}).items():
             if uid == coc_uid:
                 pairs = []
@@ -50,13 +48,13 @@ class ComboInfo:
     def coc_uid(self, options: Iterable[tuple[str, str]]) -> str | None:
         """UID of the option combo for (category, option) pairs; None if unknown/not read."""
         if self.is_default:
-            return DEFAULT_COC_UID
+            return DEFAULT_CATEGORY_OPTION_COMBO
         if self.cocs is None:
             return None
         return self.cocs.get(frozenset(o for _, o in options))
 
 
-DEFAULT_COMBO = ComboInfo(code="default", uid=DEFAULT_COMBO_UID)
+DEFAULT_COMBO = ComboInfo(code="default", uid=DEFAULT_CATEGORY_COMBO)
 
 
 @dataclass(frozen=True)
@@ -99,10 +97,6 @@ class MetadataSnapshot:
         ds = self.data_sets.get(value.data_set)
         de = ds.elements.get(value.data_element) if ds else None
         return de.combo.coc_uid(value.category_options) if de else None
-
-    def aoc_uid(self, value: DataValue) -> str | None:
-        ds = self.data_sets.get(value.data_set)
-        return ds.attribute_combo.coc_uid(value.attribute_options) if ds else None
 
     @classmethod
     def from_definitions(
@@ -172,7 +166,7 @@ class MetadataSnapshot:
                 cocs_by_combo.setdefault(combo_id, {})[key] = coc.get("id")
 
         def combo(raw: Mapping[str, Any] | None) -> ComboInfo:
-            if not raw or raw.get("id") == DEFAULT_COMBO_UID or raw.get("code") == "default":
+            if not raw or raw.get("id") == DEFAULT_CATEGORY_COMBO or raw.get("code") == "default":
                 return DEFAULT_COMBO
             cats = tuple(
                 (

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from adx.dhis2.import_summary import ImportResult
+from adx.dhis2.push import PushOptions
 from adx.model import DataValue
 
 
@@ -63,7 +64,13 @@ class _Client(Protocol):
         self, data_set: str, periods: Iterable[str], org_units: Iterable[str], format: str = "adx"
     ) -> list[DataValue]: ...
 
-    def push(self, values: Iterable[DataValue], **kwargs: Any) -> ImportResult: ...
+    def push(
+        self,
+        values: Iterable[DataValue],
+        options: PushOptions | None = None,
+        *,
+        data_sets: Any = None,
+    ) -> ImportResult: ...
 
 
 @dataclass(frozen=True)
@@ -105,14 +112,15 @@ def remove_stale(
     periods: Iterable[str] | None = None,
     dry_run: bool = False,
     data_sets: Any = None,
-    **push_kwargs: Any,
+    options: PushOptions | None = None,
 ) -> SyncResult:
     """Read back every scope, delete the values ``current`` no longer has, report them.
 
     The scope is either ``scopes`` or one ``data_set`` + ``org_units`` + ``periods``. Call it
     after a successful push of ``current``: a failed push must not delete anything.
     ``data_sets`` (code -> DataSetDefinition) goes to the ADX reader and writer (text values
-    need their annotation on delete too).
+    need their annotation on delete too). ``options`` shape the delete push (its strategy
+    and dry-run flag are set here).
     """
     if scopes is None:
         if data_set is None or org_units is None or periods is None:
@@ -135,8 +143,6 @@ def remove_stale(
         stale += find_stale(cur, existing, scope)
     if not stale:
         return SyncResult((), None, dry_run)
-    kwargs = dict(push_kwargs)
-    if data_sets is not None:
-        kwargs["data_sets"] = data_sets
-    result = client.push(stale, import_strategy="DELETE", dry_run=dry_run, **kwargs)
+    delete = (options or PushOptions()).with_(import_strategy="DELETE", dry_run=dry_run)
+    result = client.push(stale, delete, data_sets=data_sets)
     return SyncResult(tuple(stale), result, dry_run)

@@ -7,8 +7,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from adx.dhis2.import_summary import ImportResult, combine
-from adx.model import frame_to_values
 from adx.dhis2.sync import Scope, SyncResult, remove_stale
+from adx.model import frame_to_values
 from pipelines import checks
 from pipelines.assets import DatasetSpec
 from pipelines.partitions import context_periods
@@ -63,6 +63,7 @@ def build_push_asset(
         started = time.perf_counter()
         results: list[ImportResult] = []
         syncs: list[SyncResult] = []
+        options = dhis2.push_options()
         with dhis2.client() as client:
             # One period at a time (memory bounded by a month); DHIS2 sees one import per period.
             for period in periods:
@@ -71,7 +72,7 @@ def build_push_asset(
                     f"asset {spec.dataset_key.path[-1]!r}",
                 )
                 values = list(frame_to_values(frame))
-                result = client.push(values, dry_run=dhis2.dry_run, async_=dhis2.async_import)
+                result = client.push(values, options)
                 results.append(result)
                 context.log.info(
                     f"{spec.code} {period.id} → {dhis2.redacted_url}: {result.summary()}"
@@ -90,6 +91,7 @@ def build_push_asset(
                             values,
                             Scope.of(data_set, scope_org_units, [period.id]),
                             dry_run=dhis2.dry_run,
+                            options=options,
                         )
                     )
                 else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adx.periods import PeriodError, parse_period
+from adx.periods import PeriodError, add_months, parse_period
 
 
 class CommandError(Exception):
@@ -144,9 +144,8 @@ def check_database(url: str) -> None:
 
 
 def last_complete_month(now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
-    total = now.year * 12 + now.month - 2
-    return f"{total // 12:04d}{total % 12 + 1:02d}"
+    month = add_months((now or datetime.now(UTC)).date(), -1)
+    return f"{month.year:04d}{month.month:02d}"
 
 
 def check_complete(span: PeriodSpan) -> None:

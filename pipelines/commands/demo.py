@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -32,12 +31,12 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from pipelines.assets import DATASETS
     from pipelines.commands._run import exported_files, raise_on_failure, run_datasets
-    from pipelines.commands.push import print_push_summaries, require_dhis2
+    from pipelines.commands.push import dhis2_settings, print_push_summaries, require_dhis2
     from pipelines.headlines import headline_indicators
     from synthetic_data import GenerationOptions, generate
 
     started = time.perf_counter()
-    push = bool(os.environ.get("DHIS2_URL"))
+    push = dhis2_settings().configured
     if push:
         require_dhis2()  # unreachable DHIS2 or bad credentials: fail before any work
     root = Path(args.dir).expanduser().resolve()
@@ -104,10 +103,10 @@ def _post_demo_metadata(db_url: str) -> None:
 
     The synthetic org units exist in no real DHIS2: point DHIS2_URL at a sandbox for the demo.
     """
-    from adx.dhis2.client import DHIS2Client
     from adx.dhis2.metadata import OrgUnit, build_bundle
     from aggregations import build_catalogue, extract_org_units, load_config, product_codes
     from pipelines.commands._common import CommandError
+    from pipelines.commands.push import dhis2_client
     from pipelines.resources import OpenIMISDatabase
 
     config = load_config(None)
@@ -116,7 +115,7 @@ def _post_demo_metadata(db_url: str) -> None:
         codes = sorted(set(extract_org_units(engine, config)["org_unit"].dropna()))
     bundle = build_bundle(catalogue, org_units=[OrgUnit(c, f"Demo {c}") for c in codes])
     progress(f"posting the metadata bundle and {len(codes)} demo org units to DHIS2")
-    with DHIS2Client.from_env() as client:
+    with dhis2_client(check=False) as client:
         result = client.post_metadata(bundle)
     if not result.ok():
         first = str(result.errors[0]) if result.errors else result.status

@@ -49,11 +49,10 @@ def run(args: argparse.Namespace) -> int:
     elif not args.push:
         sys.stdout.write(text + "\n")
     if args.push:
-        from adx.dhis2.client import DHIS2Client
-        from pipelines.commands.push import require_dhis2
+        from pipelines.commands.push import dhis2_client
 
-        require_dhis2()  # one-line errors when DHIS2_URL or the credentials are missing
-        with DHIS2Client.from_env() as client:
+        # One-line errors when DHIS2_URL, the credentials or a DHIS2_* setting is wrong.
+        with dhis2_client() as client:
             result = client.post_metadata(bundle)
         stats = ", ".join(f"{k} {v}" for k, v in result.stats.items())
         print(f"metadata import {result.status}: {stats}")

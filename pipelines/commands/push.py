@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 
 from pipelines.commands._common import CommandError, add_run_options, progress
@@ -27,6 +26,25 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def dhis2_settings():
+    """``DHIS2Settings.from_env()``, with a bad value reported in one line."""
+    from adx.dhis2.settings import DHIS2Settings, DHIS2SettingsError
+
+    try:
+        return DHIS2Settings.from_env()
+    except DHIS2SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def dhis2_client(*, check: bool = True):
+    """A client from the environment (outside Dagster runs, where the resource's EnvVars are
+    not resolved), after the same one-line checks as :func:`require_dhis2`."""
+    from adx.dhis2.client import DHIS2Client
+
+    require_dhis2(check=check)
+    return DHIS2Client.from_settings(dhis2_settings())
+
+
 def require_dhis2(*, check: bool = True, **overrides):
     """The DHIS2 resource from the environment, after a quick ``/api/system/info`` call.
 
@@ -35,28 +53,26 @@ def require_dhis2(*, check: bool = True, **overrides):
     """
     from pipelines.resources import dhis2_from_env
 
-    if not os.environ.get("DHIS2_URL"):
+    settings = dhis2_settings()
+    if not settings.configured:
         raise CommandError("DHIS2 is not configured: set DHIS2_URL (and DHIS2_TOKEN)")
-    if not os.environ.get("DHIS2_TOKEN") and not (
-        os.environ.get("DHIS2_USERNAME") and os.environ.get("DHIS2_PASSWORD")
-    ):
+    if not settings.has_credentials:
         raise CommandError(
             "no DHIS2 credentials: set DHIS2_TOKEN, or DHIS2_USERNAME and DHIS2_PASSWORD"
         )
     if check:
-        check_dhis2()
+        check_dhis2(settings)
     return dhis2_from_env(**overrides)
 
 
-def check_dhis2() -> None:
+def check_dhis2(settings) -> None:
     from adx.dhis2.client import DHIS2Client
-    from adx.dhis2.http import DHIS2ConnectionError, DHIS2Error, RetryPolicy
+    from adx.dhis2.http import DHIS2ConnectionError, DHIS2Error
     from openimis_db.engine import redact_url
 
-    where = redact_url(os.environ["DHIS2_URL"])
-    attempts = int(os.environ.get("DHIS2_HTTP_ATTEMPTS", "") or 5)
+    where = redact_url(settings.url)
     try:
-        with DHIS2Client.from_env(retries=RetryPolicy(attempts=max(1, attempts))) as client:
+        with DHIS2Client.from_settings(settings) as client:
             client.system_info()
     except DHIS2ConnectionError as exc:
         found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))

@@ -17,6 +17,7 @@ from adx.dhis2.client import (
     DHIS2Error,
     DHIS2VersionError,
     PushError,
+    PushOptions,
 )
 from adx.dhis2.http import RetryPolicy
 from adx.model import DataValue
@@ -137,7 +138,7 @@ def test_give_up_after_attempts_and_report_partial_result():
     script = [(200, OK_SUMMARY)] + [(503, b"")] * 4
     c, adapter, sleeps = client(script)
     with pytest.raises(PushError) as info:
-        c.push(VALUES, chunk_groups=1)
+        c.push(VALUES, PushOptions(chunk_groups=1))
     assert "after 1 chunk(s)" in str(info.value) and "4 attempt(s)" in str(info.value)
     assert info.value.partial.imported == 2
     assert len(adapter.requests) == 5 and len(sleeps) == 3
@@ -206,7 +207,9 @@ def test_async_import_polls_the_task_then_reads_the_summary():
     ]
     c, adapter, sleeps = client(script)
     seen = []
-    result = c.push(VALUES, async_=True, progress=seen.append, poll_interval=0.25)
+    result = c.push(
+        VALUES, PushOptions(async_import=True, poll_interval=0.25), progress=seen.append
+    )
     urls = [r.url for r in adapter.requests]
     assert "async=true" in urls[0]
     assert urls[1].endswith("/api/system/tasks/DATAVALUE_IMPORT/JobUid00001")
@@ -220,7 +223,7 @@ def test_async_failed_job_is_an_error_chunk():
     job = {"status": "OK", "response": {"id": "JobUid00002"}}
     failed = [{"level": "ERROR", "message": "Process failed: disk full", "completed": True}]
     c, _, _ = client([(200, job), (200, failed)] + [(200, b"")] * 20)
-    result = c.push(VALUES, async_=True, poll_interval=0)
+    result = c.push(VALUES, PushOptions(async_import=True, poll_interval=0))
     assert result.status == "ERROR" and not result.ok()
     assert "disk full" in result.summary()
 
@@ -265,13 +268,13 @@ def test_from_env_reads_credentials_and_tls_setting():
 def test_bad_options_refused_and_unsorted_stream_stops_with_partial_result():
     c, adapter, _ = client([(200, OK_SUMMARY)])
     with pytest.raises(ValueError, match="format"):
-        c.push(VALUES, format="csv")
+        PushOptions(format="csv")
     with pytest.raises(ValueError, match="import_strategy"):
-        c.push(VALUES, import_strategy="SYNC")
+        PushOptions(import_strategy="SYNC")
     assert adapter.requests == []
     # A stream is pushed as it comes: OU_1's group is sent before OU_1 shows up again.
     stream = iter([VALUES[0], VALUES[1], DataValue("DS", "202401", "OU_1", "DE_B", "1")])
     with pytest.raises(PushError, match="not sorted") as info:
-        c.push(stream, chunk_groups=1)
+        c.push(stream, PushOptions(chunk_groups=1))
     assert len(adapter.requests) == 1
     assert len(info.value.partial.chunks) == 1 and info.value.partial.values_sent == 1

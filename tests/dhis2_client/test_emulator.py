@@ -10,10 +10,10 @@ import traceback
 import pytest
 
 from adx.dhis2 import preflight as pf
-from adx.dhis2.client import DHIS2AuthError, DHIS2Client, PushError
+from adx.dhis2.client import DHIS2AuthError, DHIS2Client, PushError, PushOptions
 from adx.dhis2.http import RetryPolicy
-from adx.model import DataValue
 from adx.dhis2.sync import Scope, remove_stale
+from adx.model import DataValue
 from tests.dhis2_client.world import DEFINITIONS, ORG_UNITS, PERIODS, bundle, cube, expected, stored
 
 FAST = RetryPolicy(attempts=4, backoff=0.01, max_delay=0.05, jitter=0.0, max_retry_after=0.05)
@@ -149,7 +149,7 @@ def test_transient_faults_are_retried_without_loss_or_duplicates(dhis2, inject):
     )
     values = cube()
     inject(emulator.faults)
-    result = client.push(values, chunk_groups=2)
+    result = client.push(values, PushOptions(chunk_groups=2))
     assert emulator.faults.pending() == 0
     assert result.ok(), result.summary()
     assert result.imported == len(values)  # faults were injected before processing: nothing lost
@@ -167,7 +167,7 @@ def test_retries_exhausted_raise_with_partial_result(dhis2):
     client.push(values[:5])  # first org unit-period group is stored
     emulator.faults.fail_next(10, 503, path="/dataValueSets")
     with pytest.raises(PushError, match="4 attempt") as info:
-        client.push(values, chunk_groups=1)
+        client.push(values, PushOptions(chunk_groups=1))
     assert info.value.partial.chunks == ()
     assert len(posts(emulator)) == 1 + 4
 
@@ -179,7 +179,7 @@ def test_chunked_async_gzip_and_json_pushes_give_the_same_state(dhis2_emulator):
         {},
         {"chunk_groups": 1},
         {"max_bytes": 1500},
-        {"async_": True, "chunk_groups": 3, "poll_interval": 0.01},
+        {"async_import": True, "chunk_groups": 3, "poll_interval": 0.01},
         {"gzip": True},
         {"format": "json"},
     ]
@@ -187,7 +187,7 @@ def test_chunked_async_gzip_and_json_pushes_give_the_same_state(dhis2_emulator):
         dhis2_emulator.reset()
         client = make_client(dhis2_emulator)
         assert client.post_metadata(bundle()).ok()
-        result = client.push(values, data_sets=DEFINITIONS, **kwargs)
+        result = client.push(values, PushOptions(**kwargs), data_sets=DEFINITIONS)
         assert result.ok() and result.imported == len(values), (kwargs, result.summary())
         states.append(stored(dhis2_emulator))
         if "chunk_groups" in kwargs:
@@ -196,7 +196,7 @@ def test_chunked_async_gzip_and_json_pushes_give_the_same_state(dhis2_emulator):
         if "max_bytes" in kwargs:
             assert len(result.chunks) > 1
             assert all(r.body_size <= 1500 for r in posts(dhis2_emulator))
-        if kwargs.get("async_"):
+        if kwargs.get("async_import"):
             assert all(c.job_id for c in result.chunks)
             assert dhis2_emulator.requests.matching(
                 "GET", "/system/taskSummaries/DATAVALUE_IMPORT/"
@@ -210,14 +210,16 @@ def test_chunked_async_gzip_and_json_pushes_give_the_same_state(dhis2_emulator):
 def test_failed_async_job_is_reported(dhis2):
     emulator, client = dhis2
     emulator.faults.fail_next_job()
-    result = client.push(cube(), async_=True, poll_interval=0.01, async_timeout=10)
+    result = client.push(
+        cube(), PushOptions(async_import=True, poll_interval=0.01, async_timeout=10)
+    )
     assert result.status == "ERROR" and not result.ok()
 
 
 def test_dry_run_stores_nothing(dhis2):
     emulator, client = dhis2
     values = cube()
-    result = client.push(values, dry_run=True)
+    result = client.push(values, PushOptions(dry_run=True))
     assert result.dry_run and result.imported == len(values)
     assert stored(emulator, include_deleted=True) == {}
     assert "DRY RUN" in result.summary()

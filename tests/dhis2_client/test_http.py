@@ -8,7 +8,8 @@ import time
 import pytest
 
 from adx.dhis2.chunking import UnsortedValuesError, iter_chunks, iter_groups
-from adx.dhis2.http import Redactor, RetryPolicy, parse_retry_after, split_userinfo
+from adx.dhis2.http import Redactor, RetryPolicy, parse_retry_after
+from adx.dhis2.settings import split_userinfo
 from adx.model import DataValue
 
 

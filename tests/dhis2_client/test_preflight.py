@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from adx.dhis2 import preflight as pf
-from adx.model import Category, CategoryOption, DataElement, DataSetDefinition, DataValue
 from adx.dhis2.snapshot import MetadataSnapshot
+from adx.model import Category, CategoryOption, DataElement, DataSetDefinition, DataValue
 
 SEX = {
     "id": "CatSex00001",

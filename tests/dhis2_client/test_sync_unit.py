@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adx.dhis2.import_summary import ChunkSummary, ImportCount, ImportResult
-from adx.model import DataValue
 from adx.dhis2.sync import Scope, find_stale, remove_stale
+from adx.model import DataValue
 
 
 def v(ou, pe, de, value="1", opts=()):
@@ -35,14 +35,14 @@ class FakeDHIS2:
             if x.data_set == data_set and x.period in periods and x.org_unit in org_units
         ]
 
-    def push(self, values, **kwargs):
+    def push(self, values, options, *, data_sets=None):
         values = list(values)
-        self.pushes.append((values, kwargs))
+        self.pushes.append((values, options))
         gone = {x.key for x in values}
         before = len(self.held)
-        if not kwargs.get("dry_run"):
+        if not options.dry_run:
             self.held = [x for x in self.held if x.key not in gone]
-        deleted = before - len(self.held) if not kwargs.get("dry_run") else len(values)
+        deleted = before - len(self.held) if not options.dry_run else len(values)
         return ImportResult(
             (ChunkSummary(0, "SUCCESS", ImportCount(deleted=deleted), values_sent=len(values)),)
         )
@@ -71,8 +71,8 @@ def test_remove_stale_deletes_and_reports():
         dhis2, current, data_set="DS", org_units=["OU2", "OU1"], periods=["202401", "202402"]
     )
     assert dhis2.reads == [("DS", ("202401", "202402"), ("OU1", "OU2"))]
-    (pushed, kwargs), = dhis2.pushes  # fmt: skip
-    assert kwargs["import_strategy"] == "DELETE" and kwargs["dry_run"] is False
+    (pushed, options), = dhis2.pushes  # fmt: skip
+    assert options.import_strategy == "DELETE" and options.dry_run is False
     assert {(x.org_unit, x.data_element) for x in pushed} == {("OU1", "B"), ("OU2", "A")}
     assert result.deleted == 2 and result.ok()
     assert "2 found, 2 deleted" in result.summary()
@@ -87,12 +87,12 @@ def test_nothing_stale_sends_nothing_and_dry_run_deletes_nothing():
     assert result.stale == () and result.result is None and dhis2.pushes == [] and result.ok()
     result = remove_stale(dhis2, [], Scope.of("DS", ["OU2"], ["202401"]), dry_run=True)
     assert len(result.stale) == 1 and dhis2.held == HELD
-    assert dhis2.pushes[0][1]["dry_run"] is True
+    assert dhis2.pushes[0][1].dry_run is True
 
 
 def test_incomplete_deletion_is_not_ok_and_scope_arguments_are_checked():
     class Stubborn(FakeDHIS2):
-        def push(self, values, **kwargs):
+        def push(self, values, options, *, data_sets=None):
             return ImportResult(
                 (ChunkSummary(0, "SUCCESS", ImportCount(ignored=len(list(values)))),)
             )
