@@ -42,13 +42,17 @@ def posts(emulator):
 
 def test_bootstrap_round_trip(dhis2):
     emulator, client = dhis2
-    assert client.system_info()["version"] == "2.41.2"
+    assert client.system_info()["version"] == emulator.version
     maintenance = emulator.requests.matching("POST", "/maintenance/categoryOptionComboUpdate")
-    assert maintenance and all(r.status == 204 for r in maintenance)
+    # Never the instance-wide form: every call names the combo it regenerates (issue 9).
+    assert maintenance and all(r.status == 200 and "/categoryCombo/" in r.path for r in maintenance)
     values = cube(text=True)
     result = client.push(values, data_sets=DEFINITIONS)
     assert result.ok(), result.summary()
-    assert (result.imported, result.updated, result.ignored) == (len(values), 0, 0)
+    if emulator.profile.pipeline == "entry":  # 2.43 counts every written value as updated
+        assert (result.imported, result.updated, result.ignored) == (0, len(values), 0)
+    else:
+        assert (result.imported, result.updated, result.ignored) == (len(values), 0, 0)
     assert stored(emulator) == expected(values)
     back = client.read_values("DS_T", PERIODS, ORG_UNITS, data_sets=DEFINITIONS)
     assert expected(back) == expected(values)
