@@ -20,6 +20,7 @@ from adx.dhis2.http import DHIS2Error
 
 MAX_POLL_WAIT = 10.0  # the wait between polls grows by half each time, up to this
 SUMMARY_TIMEOUT = 30.0  # seconds to wait for the summary of a completed job
+FAILED_JOB_SUMMARY_POLLS = 10
 
 
 class JobFailed(DHIS2Error):
@@ -65,6 +66,8 @@ def wait_for_job(
     )
     summary_deadline = time.monotonic() + summary_timeout
     wait = min(interval, 0.5) or 0.05
+    # A job that failed may never store a summary (2.39-2.41): a few polls, not the whole wait.
+    polls_left = FAILED_JOB_SUMMARY_POLLS if failed else None
     while True:
         response = conn.request("GET", f"system/taskSummaries/DATAVALUE_IMPORT/{job_id}")
         if response.status_code == 200 and response.content.strip():
@@ -73,6 +76,10 @@ def wait_for_job(
                 return body
         if time.monotonic() > summary_deadline:
             break
+        if polls_left is not None:
+            polls_left -= 1
+            if polls_left <= 0:
+                break
         conn.sleep(wait)
         wait = min(wait * 1.5, MAX_POLL_WAIT)
     if failed:

@@ -166,20 +166,22 @@ class EntryImporter:
         own = group.get("schemes") or {}
         return normalize_scheme(own.get(name) or own.get("idScheme") or self.options.scheme(name))
 
-    def _lookup(self, group: dict, plural: str, scheme_name: str, ident: str | None, i: int,
+    def _lookup(self, group: dict, plural: str, scheme_name: str, ident: str | None, i: int | None,
                 codes: tuple[str, str]) -> dict | None:  # fmt: skip
-        """Resolve ``ident``; ``codes`` = (not found, UID not valid) error codes of ``decodeGroup``."""
+        """Resolve ``ident``; ``codes`` = (not found, UID not valid) error codes of ``decodeGroup``;
+        ``i`` is the value index (None for the group's data set, whose messages have no index)."""
         if ident is None:
             return None
+        args = (ident,) if i is None else (i, ident)
         scheme = self.scheme(group, scheme_name)
         if scheme == "UID":
             if len(ident) != 11 or not ident[0].isalpha() or set(ident) - UID_CHARS:
-                raise EntryError(codes[1], i, ident)
+                raise EntryError(codes[1], *args)
             found = self.store.get(plural, ident)
         else:
             found = self.store.lookup(plural, scheme, ident)
         if found is None:
-            raise EntryError(codes[0], i, ident)
+            raise EntryError(codes[0], *args)
         return found
 
     def _combo_by_options(
