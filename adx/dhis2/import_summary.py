@@ -91,6 +91,33 @@ class ChunkSummary:
     bytes_sent: int = 0
     job_id: str | None = None
 
+    @property
+    def rejected_values(self) -> int:
+        """Values of this request that DHIS2 did not store because of a problem, counted in *values*.
+
+        Never the number of conflicts: DHIS2 merges conflicts with the same object and message into one
+        without indexes (ADX-level conflicts, 2.39-2.41: ``ImportConflict(String,String)``), and can list one
+        value under several conflicts (E7640/E7641, one per data set of the element). So:
+
+        * ERROR (nothing or only some groups stored: 2.42 fatal ADX problems, 2.43 decoding/group errors,
+          data-set-level errors): values sent − imported − updated − deleted;
+        * otherwise the distinct conflict indexes and ``rejectedIndexes``, plus, when a conflict has no
+          indexes, the ``ignored`` values not covered by an index (at least one per such conflict). That
+          counts identical re-posts in the same request as rejected too: pessimistic, never silent.
+        """
+        indexed = {i for c in self.conflicts for i in c.indexes if i >= 0} | {
+            i for i in self.rejected_indexes if i >= 0
+        }
+        unindexed = [c for c in self.conflicts if not c.indexes or all(i < 0 for i in c.indexes)]
+        if self.status == "ERROR":
+            stored = self.counts.imported + self.counts.updated + self.counts.deleted
+            if self.values_sent:
+                return max(self.values_sent - stored, len(indexed), 1)
+            return max(len(indexed) + self.counts.ignored, len(indexed) + len(unindexed), 1)
+        if not unindexed:
+            return len(indexed)
+        return len(indexed) + max(len(unindexed), self.counts.ignored - len(indexed))
+
 
 def _int(mapping: Mapping[str, Any], key: str) -> int:
     raw = mapping.get(key) or 0
@@ -222,12 +249,14 @@ class ImportResult:
 
     @property
     def rejected_values(self) -> int:
-        return sum(x.affected for x in self.conflicts)
+        """Values DHIS2 did not store because of a problem, summed over chunks (see
+        :attr:`ChunkSummary.rejected_values`): counted in values, never in conflicts."""
+        return sum(c.rejected_values for c in self.chunks)
 
     def ok(self, tolerance: int = 0) -> bool:
-        """True unless a chunk failed (ERROR) or more than ``tolerance`` values were in conflict.
+        """True unless a chunk failed (ERROR) or more than ``tolerance`` *values* were rejected.
 
-        Conflicts count even when DHIS2 said SUCCESS (ADX-level conflicts in 2.38-2.41).
+        Rejections count even when DHIS2 said SUCCESS (ADX-level conflicts in 2.39-2.41).
         """
         if any(c.status == "ERROR" for c in self.chunks):
             return False

@@ -2,9 +2,11 @@
 
 ``POST /api/dataValueSets?async=true`` answers 200 with a job id; poll
 ``/api/system/tasks/DATAVALUE_IMPORT/{id}`` until a notification says ``completed``, then read
-the bare ImportSummary at ``/api/system/taskSummaries/DATAVALUE_IMPORT/{id}``. In 2.41 the job
-is marked completed before its summary is stored (CONTRACT.md §7.4), so the summary is polled
-too, bounded by the same deadline.
+the bare ImportSummary at ``/api/system/taskSummaries/DATAVALUE_IMPORT/{id}``. Every supported
+version marks the job completed *before* it stores the summary (2.39/2.40 ``notify(…, "Import
+done", true).addJobSummary(…)``; 2.41/2.42 ``DataValueSetImportJob``, 2.43 ``DataEntryJob``:
+``completedProcess`` then ``addJobSummary``), so the summary is polled after completion for up to
+``summary_timeout`` seconds (``DHIS2_SUMMARY_TIMEOUT``, default 30).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from adx.dhis2.connection import Connection
 from adx.dhis2.http import DHIS2Error
 
 MAX_POLL_WAIT = 10.0  # the wait between polls grows by half each time, up to this
-SUMMARY_POLLS = 20
+SUMMARY_TIMEOUT = 30.0  # seconds to wait for the summary of a completed job
+FAILED_JOB_SUMMARY_POLLS = 10
 
 
 class JobFailed(DHIS2Error):
@@ -49,6 +52,7 @@ def wait_for_job(
     timeout: float,
     interval: float,
     on_message: Callable[[str], None] | None = None,
+    summary_timeout: float = SUMMARY_TIMEOUT,
 ) -> Any:
     """The job's bare ImportSummary (JSON) once it completed.
 
@@ -60,18 +64,31 @@ def wait_for_job(
     failed, last_message = _poll_until_completed(
         conn, job_id, what, deadline, timeout, interval, on_message
     )
-    for _ in range(SUMMARY_POLLS):
+    summary_deadline = time.monotonic() + summary_timeout
+    wait = min(interval, 0.5) or 0.05
+    # A job that failed may never store a summary (2.39-2.41): a few polls, not the whole wait.
+    polls_left = FAILED_JOB_SUMMARY_POLLS if failed else None
+    while True:
         response = conn.request("GET", f"system/taskSummaries/DATAVALUE_IMPORT/{job_id}")
         if response.status_code == 200 and response.content.strip():
             body = conn.json(response, f"task summary of job {job_id}")
             if body:
                 return body
-        if time.monotonic() > deadline:
+        if time.monotonic() > summary_deadline:
             break
-        conn.sleep(interval)
+        if polls_left is not None:
+            polls_left -= 1
+            if polls_left <= 0:
+                break
+        conn.sleep(wait)
+        wait = min(wait * 1.5, MAX_POLL_WAIT)
     if failed:
         raise JobFailed(job_id, last_message)
-    raise DHIS2Error(f"async import job {job_id} ({what}) completed but has no import summary")
+    raise DHIS2Error(
+        f"async import job {job_id} ({what}) completed but stored no import summary within "
+        f"{summary_timeout:.0f}s (DHIS2_SUMMARY_TIMEOUT); check "
+        f"/api/system/taskSummaries/DATAVALUE_IMPORT/{job_id}"
+    )
 
 
 def _poll_until_completed(

@@ -34,7 +34,9 @@ DEFAULT_MAX_BYTES = 4 * 1024 * 1024  # well under nginx's recommended 10M client
 STRATEGIES = ("CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE")
 FORMATS = ("adx", "json")
 
-_ADX_SCHEMES = {"categoryOptionComboIdScheme": "UID"}
+# idScheme=CODE explicitly: 2.39-2.42 default ADX to CODE, but 2.43's DataEntryInput.fromAdxXml no longer
+# does (UID default), so without it every code is an unknown UID there (E8104, whole request ERROR).
+_ADX_SCHEMES = {"idScheme": "CODE", "categoryOptionComboIdScheme": "UID"}
 _JSON_SCHEMES = {"idScheme": "CODE", "categoryOptionComboIdScheme": "UID"}
 
 Serialiser = Callable[[list[DataValue]], bytes]
@@ -44,7 +46,7 @@ Serialiser = Callable[[list[DataValue]], bytes]
 class PushOptions:
     """How to push: format, import strategy, dry run, async, chunking.
 
-    ``id_schemes`` override the defaults (ADX: ``categoryOptionComboIdScheme=UID``; JSON:
+    ``id_schemes`` override the defaults (ADX: ``idScheme=CODE`` + ``categoryOptionComboIdScheme=UID``; JSON:
     ``idScheme=CODE`` + ``categoryOptionComboIdScheme=UID``). ``async_timeout`` and
     ``poll_interval`` default to the client's (``DHIS2_ASYNC_TIMEOUT``/``DHIS2_POLL_INTERVAL``).
     """

@@ -68,9 +68,12 @@ def _read_adx_batch(
 ) -> list[DataValue]:
     from adx.adx_xml import read_adx
 
+    # format=adx+xml as well as the Accept header: 2.43 chooses the export by ?format= (or the path
+    # suffix) only (DataValueSetController.getDataValueSet at 2.43.1) and would answer JSON otherwise.
     response = conn.request(
-        "GET", "dataValueSets", params=params, headers={"Accept": ADX_CONTENT_TYPE}
-    )
+        "GET", "dataValueSets", params=[*params, ("format", "adx+xml")],
+        headers={"Accept": ADX_CONTENT_TYPE},
+    )  # fmt: skip
     if response.status_code != 200:
         raise DHIS2Error(
             f"read-back of {data_set} failed: HTTP {response.status_code} "
@@ -107,7 +110,15 @@ def _read_json(
     out: list[DataValue] = []
     for i in range(0, len(ous), batch):
         params = _params(data_set, periods, ous[i : i + batch], include_deleted)
-        params[1:1] = [("idScheme", "CODE"), ("categoryOptionComboIdScheme", "UID")]
+        # dataSet/orgUnit are resolved by the *input* schemes (default UID: codes would be dropped and
+        # DHIS2 answers 409 E2001); idScheme only shapes the output. DataValueSetQueryParams
+        # .getInputIdSchemes (2.39-2.42), DefaultDataExportService.decodeParams (2.43).
+        params[1:1] = [
+            ("inputIdScheme", "CODE"),
+            ("idScheme", "CODE"),
+            ("categoryOptionComboIdScheme", "UID"),
+            ("attributeOptionComboIdScheme", "UID"),
+        ]
         body = conn.get_json("dataValueSets", params)
         out += [v for row in body.get("dataValues") or () if (v := _json_row(ds, row))]
     return out

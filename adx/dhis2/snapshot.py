@@ -34,9 +34,13 @@ class ComboInfo:
         return tuple(c for c, _ in self.categories)
 
     def options_of(self, coc_uid: str) -> tuple[tuple[str, str], ...] | None:
-        """(category, option) pairs, in category order, of one of this combo's COC uids."""
+        """(category, option) pairs, in category order, of one of this combo's COC uids.
+
+        The default combo's COC is accepted by UID or by its code ``default``, which is what DHIS2 writes
+        for it when the output scheme is CODE (``idScheme=CODE`` also drives the attribute option combo).
+        """
         if self.is_default:
-            return () if coc_uid == DEFAULT_CATEGORY_OPTION_COMBO else None
+            return () if coc_uid in (DEFAULT_CATEGORY_OPTION_COMBO, "default") else None
         for options, uid in (self.cocs or {}).items():
             if uid == coc_uid:
                 pairs = []

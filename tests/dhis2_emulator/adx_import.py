@@ -191,9 +191,44 @@ def _local(element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
+class UnhandledAdxError(Exception):
+    """Malformed ADX in 2.39.0-2.39.4.1 / 2.40.0-2.40.2.1: ``XMLException`` not caught, no summary (HTTP 500)."""
+
+
 def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) -> ImportSummary:
-    """Import an ADX document; group-level problems abort with ERROR, value-level ones are ADX conflicts."""
+    """Import an ADX document; group-level problems abort with ERROR, value-level ones are ADX conflicts.
+
+    2.42 (``adx_errors == "fatal"``): any ADX-level problem, malformed XML included, fails the whole request
+    (``DefaultDataValueSetService.importDataValueSet`` catches the ``IllegalArgumentException`` thrown by
+    ``DefaultAdxDataService`` / ``AdxDataValueSetReader``: "The import process failed: <message>").
+    """
+    profile = options.profile
     options.default_scheme = "CODE"
+    try:
+        summary = _import_adx(store, user, options, body)
+    except _Fatal as exc:
+        return ImportSummary(status="ERROR", description=f"The import process failed: {exc}",
+                             data_set_complete=None, import_options=None)  # fmt: skip
+    if (
+        (
+            summary.status == "ERROR"
+            and summary.description
+            and summary.description.startswith("Data set import failed")
+        )
+        and profile.malformed_adx_unhandled
+        and not summary.conflicts
+    ):
+        raise UnhandledAdxError("XMLException")
+    return summary
+
+
+class _Fatal(Exception):
+    pass
+
+
+def _import_adx(store: Store, user: User, options: ImportOptions, body: bytes) -> ImportSummary:
+    fatal = options.profile.adx_errors == "fatal"
+    fanout = options.profile.adx_group_comment_fanout
     converter = AdxConverter(store, options)
     stream: list[dict] = []
     adx_conflicts: list[AdxError] = []
@@ -213,13 +248,19 @@ def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) ->
                         in_adx = True
                     elif in_adx and name == "group":
                         if malformed_at is not None and groups_done >= malformed_at:
+                            if fatal:
+                                raise _Fatal("XMLStreamException: malformed XML")
                             return _failed(groups_done, None)
                         current_group = converter.group_attributes(element)
+                        if not fanout:
+                            current_group.pop("comment", None)
                     continue
                 if name == "dataValue" and current_group is not None and _inside_group(element):
                     try:
                         converter.data_value(element, current_group, stream)
                     except AdxError as exc:
+                        if fatal:
+                            raise _Fatal(exc.message) from None
                         adx_conflicts.append(exc)
                 elif name == "group" and current_group is not None:
                     current_group = None
@@ -231,8 +272,12 @@ def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) ->
                     importer.import_value(index, raw)
             summary = importer.finish()
     except AdxError as exc:
+        if fatal:
+            raise _Fatal(exc.message) from None
         return _failed(groups_done, exc)
-    except etree.XMLSyntaxError:
+    except etree.XMLSyntaxError as exc:
+        if fatal:
+            raise _Fatal(f"XMLStreamException: {exc}") from None
         return _failed(groups_done, None)
     for exc in adx_conflicts:
         summary.add_legacy(exc.object, exc.message)

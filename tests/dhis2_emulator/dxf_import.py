@@ -377,8 +377,8 @@ class DxfImporter:
                     existing.value == value
                     and existing.comment == comment
                     and existing.followup == followup
-                ):
-                    s.ignored += 1  # identical re-post (CONTRACT.md §0.8)
+                ) and not self.options.profile.identical_repost_updated:
+                    s.ignored += 1  # identical re-post: dataValueUpdateShouldBeIgnored (§0.8)
                     return
                 s.updated += 1
                 if not self.dry_run:

@@ -8,6 +8,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import profiles
+from .profiles import Profile
+
 JOB_TYPE = "DATAVALUE_IMPORT"
 
 
@@ -35,12 +38,26 @@ class Jobs:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self.step_delay = 0.0  # seconds between notifications, so polling can observe a running job
+        self.summary_lag: float | None = (
+            None  # overrides the profile's completed-before-summary window
+        )
 
-    def start(self, uid: str, username: str, run: Callable[[], dict], fail: bool) -> Job:
+    def start(self, uid: str, username: str, run: Callable[[], dict], fail: bool,
+              profile: Profile | None = None) -> Job:  # fmt: skip
+        """Run ``run`` in a thread, notifying like the profile's DHIS2 version.
+
+        Every version marks the job completed *before* it stores the summary (2.39/2.40
+        ``DefaultDataValueSetService``: ``notify(.., "Import done", true).addJobSummary(..)``; 2.41/2.42
+        ``DataValueSetImportJob``, 2.43 ``DataEntryJob``: ``completedProcess`` then ``addJobSummary``), so for
+        ``summary_lag`` seconds ``taskSummaries`` answers an empty body for a completed job.
+        """
+        profile = profile or profiles.get(None)
         job = Job(uid, username, int(time.time() * 1000))
         with self._lock:
             self._jobs[uid] = job
-        job.notify("Import started")
+        messages = list(profile.task_messages) or ["Import started"]
+        job.notify(messages[0])
+        lag = profile.summary_lag if self.summary_lag is None else self.summary_lag
 
         def work() -> None:
             try:
@@ -48,16 +65,17 @@ class Jobs:
                     time.sleep(self.step_delay)
                 if fail:
                     raise RuntimeError("Injected failure of the import job")
-                job.notify("Importing data values")
+                for message in messages[1:]:
+                    job.notify(message)
                 if self.step_delay:
                     time.sleep(self.step_delay)
                 summary = run()
                 counts = summary.get("importCount", {})
-                job.summary = summary
-                job.notify(f"Import done. Completed with status {summary.get('status')}, imported: "
-                           f"{counts.get('imported')}, updated: {counts.get('updated')}, "
-                           f"deleted: {counts.get('deleted')}, ignored: {counts.get('ignored')}",
+                job.notify(profile.task_done_message.format(status=summary.get("status"), **counts),
                            "INFO" if summary.get("status") != "ERROR" else "ERROR", completed=True)  # fmt: skip
+                if lag:
+                    time.sleep(lag)
+                job.summary = summary
             except Exception as exc:  # a failing job is reported through notifications, like DHIS2
                 job.notify(f"Process failed: {exc}", "ERROR", completed=True)
             finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import profiles
+from .profiles import Profile
 from .store import normalize_scheme
 
 SCHEME_PARAMS = ("dataElementIdScheme", "orgUnitIdScheme", "categoryOptionComboIdScheme", "dataSetIdScheme",
@@ -46,6 +48,7 @@ class ImportOptions:
     skip_existing_check: bool = False
     preheat_cache: bool = False
     flags: dict[str, bool] = field(default_factory=dict)
+    profile: Profile = field(default_factory=lambda: profiles.get(None))
 
     @classmethod
     def from_params(cls, params: dict[str, list[str]]) -> ImportOptions:

@@ -40,6 +40,33 @@ def _uid_or_code(store: Store, plural: str, ident: str) -> dict | None:
     return store.lookup(plural, "CODE", ident)
 
 
+def _resolver(store: Store, params: dict[str, list[str]], adx: bool, strict_uid: bool):
+    """How ``dataSet``/``dataElement``/``orgUnit`` parameters are resolved.
+
+    ADX read-back accepts UID or code. JSON read-back resolves them by the *input* schemes
+    (``inputDataSetIdScheme`` / ``inputDataElementIdScheme`` / ``inputOrgUnitIdScheme`` > ``inputIdScheme`` >
+    UID): ``DataValueSetQueryParams.getInputIdSchemes`` (2.39-2.42), ``DefaultDataExportService.decodeParams``
+    (2.43). Unknown ids are dropped, so a code sent under UID ends in E2001/E2006. In 2.43 a non-UID string
+    under the UID scheme fails ``UID.of`` (``strict_uid``).
+    """
+    specific = {"dataSets": "inputDataSetIdScheme", "dataElements": "inputDataElementIdScheme",
+                "organisationUnits": "inputOrgUnitIdScheme"}  # fmt: skip
+
+    def resolve(plural: str, ident: str) -> dict | None:
+        if adx:
+            return _uid_or_code(store, plural, ident)
+        raw = params.get(specific[plural]) or params.get("inputIdScheme")
+        scheme = normalize_scheme(raw[0]) if raw else "UID"
+        if scheme == "UID":
+            if strict_uid and not UID_RE.match(ident):
+                raise ReadError(None, f"UID must be an alphanumeric string of 11 characters starting with a letter, "
+                                      f"but was: {ident}")  # fmt: skip
+            return store.get(plural, ident)
+        return store.lookup(plural, scheme, ident)
+
+    return resolve
+
+
 def _split(params: dict[str, list[str]], name: str) -> list[str]:
     return [p.strip() for v in params.get(name, []) for p in v.split(",") if p.strip()]
 
@@ -53,16 +80,17 @@ def _can_data_read(user: User, obj: dict) -> bool:
 
 
 def select(
-    store: Store, user: User, params: dict[str, list[str]]
+    store: Store,
+    user: User,
+    params: dict[str, list[str]],
+    adx: bool = True,
+    strict_uid: bool = False,
 ) -> tuple[list[dict], list[StoredValue]]:
     """Validate the query like ``DataValueSetService.validate`` and return (data sets, matching values)."""
-    data_sets = [
-        d for d in (_uid_or_code(store, "dataSets", i) for i in _split(params, "dataSet")) if d
-    ]
+    resolve = _resolver(store, params, adx, strict_uid)
+    data_sets = [d for d in (resolve("dataSets", i) for i in _split(params, "dataSet")) if d]
     data_elements = [
-        d
-        for d in (_uid_or_code(store, "dataElements", i) for i in _split(params, "dataElement"))
-        if d
+        d for d in (resolve("dataElements", i) for i in _split(params, "dataElement")) if d
     ]
     if not data_sets and not data_elements:
         raise ReadError(
@@ -86,9 +114,7 @@ def select(
     if start_date and end_date and start_date > end_date:
         raise ReadError("E2004", "Start date must be before end date")
     org_units = [
-        o
-        for o in (_uid_or_code(store, "organisationUnits", i) for i in _split(params, "orgUnit"))
-        if o
+        o for o in (resolve("organisationUnits", i) for i in _split(params, "orgUnit")) if o
     ]
     if not org_units:
         raise ReadError(
@@ -168,15 +194,15 @@ def _out_schemes(params: dict[str, list[str]], default: str) -> dict[str, str]:
     return {n: normalize_scheme(params[n][0]) if params.get(n) else base for n in names}
 
 
-def as_json(store: Store, user: User, params: dict[str, list[str]]) -> dict:
-    _, rows = select(store, user, params)
+def as_json(
+    store: Store, user: User, params: dict[str, list[str]], strict_uid: bool = False
+) -> dict:
+    _, rows = select(store, user, params, adx=False, strict_uid=strict_uid)
     schemes = _out_schemes(params, "UID")
     coc_scheme = schemes["categoryOptionComboIdScheme"]
-    aoc_scheme = (
-        schemes["attributeOptionComboIdScheme"]
-        if params.get("attributeOptionComboIdScheme")
-        else coc_scheme
-    )
+    # The attribute option combo follows attributeOptionComboIdScheme, else idScheme -- never the COC scheme
+    # (IdSchemes.getAttributeOptionComboIdScheme; 2.43 DataExportGroup.Ids.of): the default one is "default".
+    aoc_scheme = schemes["attributeOptionComboIdScheme"]
 
     def ident(plural: str, uid: str, scheme: str) -> str | None:
         obj = store.get(plural, uid)

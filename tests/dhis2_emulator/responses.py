@@ -82,8 +82,19 @@ class ImportSummary:
             existing.indexes.append(index)
 
     def add_legacy(self, obj: str | None, value: str) -> None:
-        """A conflict with only ``object`` and ``value`` (ADX layer, completeDate)."""
-        self.conflicts.append(Conflict(obj, value))
+        """A conflict with only ``object`` and ``value`` (ADX layer, completeDate).
+
+        Merged with an earlier one of the same object and message, without indexes: ``ImportConflict``'s
+        grouping key is (object, message) when there is no error code, and ``mergeWith`` adds nothing for an
+        occurrence count of 0 (``dhis-api/.../importsummary/ImportSummary.java`` ``addConflict``,
+        ``ImportConflict.java``, 2.39.10.1-2.42.5.2). 500 values with the same unknown code: one conflict.
+        """
+        key = ("legacy", obj, value)
+        if key in self._grouped:
+            return
+        conflict = Conflict(obj, value)
+        self._grouped[key] = conflict
+        self.conflicts.append(conflict)
 
     def reject(self, index: int) -> None:
         self.rejected.append(index)

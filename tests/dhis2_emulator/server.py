@@ -12,14 +12,17 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import completeness, metadata, query, readback
-from .adx_import import import_adx
+from . import completeness, metadata, profiles, query, readback
+from .adx_import import UnhandledAdxError, import_adx
 from .auth import LOGIN_PATH, authenticate, new_token_key
 from .dxf_import import import_values
+from .entry_import import EntryError, groups_from_adx, groups_from_dxf, import_entry
+from .entry_import import failed as entry_failed
 from .faults import Faults, RequestLog, RequestRecord, redact_headers
 from .jobs import JOB_TYPE, Jobs
 from .options import ImportOptions
 from .payloads import PayloadError, decompress, read_json, read_xml
+from .profiles import Profile
 from .responses import ImportSummary, error_message, import_summary_message, web_message
 from .schema import TYPES
 from .store import Store, Token, User
@@ -45,8 +48,10 @@ def json_response(status: int, payload) -> Response:
 class Dhis2Emulator:
     """A running emulator. ``url`` is the base URL (no ``/api``); state lives in ``store``."""
 
-    def __init__(self, version: str = "2.41.2") -> None:
-        self.version = version
+    def __init__(self, profile: str | Profile | None = None, version: str | None = None) -> None:
+        """``profile``: ``"2.39"`` … ``"2.43"`` (default the newest, ``profiles.DEFAULT``) or a ``Profile``."""
+        self.profile = profiles.get(profile)
+        self.version = version or self.profile.version
         self.store = Store()
         self.faults = Faults()
         self.requests = RequestLog()
@@ -214,18 +219,23 @@ class Dhis2Emulator:
             if not user.has(AUTHORITY_MAINTENANCE):
                 return self._forbidden(AUTHORITY_MAINTENANCE)
             if len(parts) == 4 and parts[2] == "categoryCombo":
+                # MaintenanceController.updateCategoryOptionCombos(uid): 409 conflict for an unknown combo,
+                # else WebMessageUtils.importSummaries (MaintenanceControllerTest: 200 "Import was successful.")
                 if self.store.get("categoryCombos", parts[3]) is None:
                     return json_response(
-                        404, error_message(404, f"Category combo does not exist: {parts[3]}")
+                        409, web_message(409, "ERROR", f"CategoryCombo does not exist: {parts[3]}")
                     )
-                metadata.generate_option_combos(self.store, parts[3])
-            elif len(parts) == 2:
+                created = metadata.generate_option_combos(self.store, parts[3])
+                return json_response(200, web_message(200, "OK", "Import was successful.", {
+                    "responseType": "ImportSummaries", "status": "SUCCESS", "imported": created, "updated": 0,
+                    "deleted": 0, "ignored": 0, "importSummaries": []}))  # fmt: skip
+            if len(parts) == 2:
+                # addAndPruneAllOptionCombos: EVERY combo of the instance (204 in 2.39-2.42, 200 in 2.43)
                 metadata.generate_option_combos(self.store)
-            else:
-                return json_response(
-                    404, error_message(404, f"No handler found for {method} {rest}")
-                )
-            return Response(204, b"", None)
+                if self.profile.coc_update_all_status == 200:
+                    return json_response(200, web_message(200, "OK"))
+                return Response(204, b"", None)
+            return json_response(404, error_message(404, f"No handler found for {method} {rest}"))
         if parts[:2] == ["system", "tasks"] and method == "GET":
             return self._tasks(parts[2:], user)
         if (
@@ -235,7 +245,8 @@ class Dhis2Emulator:
             and parts[2] == JOB_TYPE
         ):
             job = self.jobs.get(parts[3])
-            if job is None or job.summary is None or job.username != user.username:
+            # not filtered by user (SystemController.getTaskSummaryJson, 2.39-2.43)
+            if job is None or job.summary is None:
                 return Response(200, b"", None)
             return json_response(200, job.summary)
         if parts and parts[0] in TYPES:
@@ -305,10 +316,10 @@ class Dhis2Emulator:
         media, _, rest = ctype_header.partition(";")
         media = media.strip().lower()
         charset = re.search(r"charset=([^;]+)", rest, re.IGNORECASE)
+        # consumes APPLICATION_XML_VALUE / CONTENT_TYPE_XML_ADX / APPLICATION_JSON_VALUE: text/xml is 415
         if media not in (
             "application/json",
             "application/xml",
-            "text/xml",
             "application/adx+xml",
         ) or (
             media == "application/adx+xml"
@@ -319,9 +330,23 @@ class Dhis2Emulator:
                 415, error_message(415, f"Content type '{ctype_header}' not supported")
             )
         options = ImportOptions.from_params(params)
+        options.profile = self.profile
         data = decompress(body)
 
         def run() -> ImportSummary:
+            if self.profile.pipeline == "entry":
+                options.default_scheme = "UID"  # 2.43: no CODE default for ADX either
+                try:
+                    if media == "application/adx+xml":
+                        groups = groups_from_adx(data)
+                    else:
+                        header, values = (
+                            read_json(data) if media == "application/json" else read_xml(data)
+                        )
+                        groups = groups_from_dxf(header, values)
+                except EntryError as exc:
+                    return entry_failed(options, exc)
+                return import_entry(self.store, user, options, groups)
             if media == "application/adx+xml":
                 return import_adx(self.store, user, options, data)
             header, values = read_json(data) if media == "application/json" else read_xml(data)
@@ -330,13 +355,21 @@ class Dhis2Emulator:
         if options.async_:
             uid = self.store.new_uid()
             fail = self.faults.take_job_failure()
-            job = self.jobs.start(uid, user.username, lambda: run().as_json(), fail)
-            name = f"{JOB_TYPE} ({job.created_ms})"
+            job = self.jobs.start(uid, user.username, lambda: run().as_json(), fail, self.profile)
+            # 2.41+: JobConfiguration(JobType) names the job "%s (%d)"; 2.39/2.40: "dataValueImport"
+            name = (
+                f"{JOB_TYPE} ({job.created_ms})"
+                if self.profile.async_name_with_millis
+                else "dataValueImport"
+            )
             response = {"name": name, "id": uid, "created": dt.datetime.now(dt.UTC).isoformat()[:23],
                         "jobType": JOB_TYPE, "jobStatus": "SCHEDULED", "jobParameters": options.echo(),
                         "relativeNotifierEndpoint": f"/api/system/tasks/{JOB_TYPE}/{uid}"}  # fmt: skip
             return json_response(200, web_message(200, "OK", f"Initiated {name}", response))
-        summary = run()
+        try:
+            summary = run()
+        except UnhandledAdxError as exc:
+            return json_response(500, error_message(500, f"org.hisp.staxwax.XMLException: {exc}"))
         if version is not None and version < 38:
             return json_response(200, summary.as_json())
         status, message = import_summary_message(summary)
@@ -345,20 +378,26 @@ class Dhis2Emulator:
     def _get_data(self, params, headers, user: User) -> Response:
         accept = (headers.get("Accept") or "").lower()
         fmt = (params.get("format", [""])[0] or "").lower()
+        # 2.39-2.42 pick the export by Accept (@GetMapping produces=…) or ?format=; 2.43 only by ?format= or
+        # the path suffix (DataValueSetController.getDataValueSet), so Accept: application/adx+xml gets JSON.
+        by_accept = self.profile.readback_format_from_accept and "application/adx+xml" in accept
         try:
-            if "application/adx+xml" in accept or fmt in ("adx+xml", "adx"):
+            if by_accept or fmt in ("adx+xml", "adx"):
                 return Response(
                     200,
                     readback.as_adx(self.store, user, params),
                     "application/adx+xml; charset=UTF-8",
                 )
-            return json_response(200, readback.as_json(self.store, user, params))
+            return json_response(200, readback.as_json(self.store, user, params,
+                                                       strict_uid=self.profile.pipeline == "entry"))  # fmt: skip
         except readback.ReadError as exc:
             return json_response(exc.http, exc.body())
 
     def _tasks(self, rest: list[str], user: User) -> Response:
         def visible(job) -> bool:
-            return job.username == user.username
+            return (
+                True  # SystemController reads notifications by job id only, whoever started the job
+            )
 
         if not rest:
             return json_response(

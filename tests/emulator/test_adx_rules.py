@@ -46,6 +46,9 @@ DEATHS = '<dataValue dataElement="MAL_DEATHS" value="3"/>'
         ("2023-02-01/P1Y", "2023-02-01/P1Y is invalid yearly type"),
     ],
 )
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_bad_periods_abort_the_import(emu, period, message):
     r = post_adx(emu, adx(group(DEATHS, f'dataSet="DS_MAL" orgUnit="OU_123" period="{period}"')))
     assert r.status_code == 409
@@ -58,6 +61,9 @@ def test_bad_periods_abort_the_import(emu, period, message):
     assert summary["importCount"] == count()
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_start_inside_the_period_is_snapped_to_the_containing_period(emu):
     r = post_adx(
         emu, adx(group(DEATHS, 'dataSet="DS_MAL" orgUnit="OU_123" period="2023-01-15/P1M"'))
@@ -77,6 +83,9 @@ def test_start_inside_the_period_is_snapped_to_the_containing_period(emu):
         ),
     ],
 )
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_group_level_errors_abort_everything_including_earlier_groups(emu, attrs, message):
     r = post_adx(emu, adx(group(DEATHS), group(DEATHS, attrs)))
     assert r.status_code == 409
@@ -86,6 +95,9 @@ def test_group_level_errors_abort_everything_including_earlier_groups(emu, attrs
     assert stored(emu) == {}
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_value_level_adx_conflicts(emu):
     give_coc_codes(emu)
     values = "".join([
@@ -105,8 +117,8 @@ def test_value_level_adx_conflicts(emu):
         {"object": "ADX Error", "value": "dataElement attribute is required on 'dataValue'"},
         {"object": "ADX Error", "value": "value attribute is required on 'dataValue'"},
         {"object": "MAL_NOTE", "value": "DataElement expects text annotation"},
-        {"object": "ADX Error", "value": "Category combo Sex and age must have Age group"},
-        # Both categories missing: the first in java.util.HashMap order of the codes (AGE_GROUP) is reported.
+        # Both categories missing: the first in java.util.HashMap order of the codes (AGE_GROUP) is reported;
+        # the two identical (object, message) conflicts are merged into one, without indexes.
         {"object": "ADX Error", "value": "Category combo Sex and age must have Age group"},
         {"object": "ADX Error", "value": "Invalid attributes: {AGE_GROUP=LT5, SEX=X}"},
     ]
@@ -114,6 +126,9 @@ def test_value_level_adx_conflicts(emu):
     assert stored(emu) == {("DeMalCase01", "202301", OU, coc_uid(emu, "F", "LT5"), D): "6"}
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_coc_without_code_quirk_and_the_uid_workaround(emu):
     """Default schemes + generated COCs without codes: ``Value for categoryOptionCombo is null`` for every
     disaggregated value, yet the half-written DXF value (without COC) is imported on the default COC."""
@@ -125,7 +140,7 @@ def test_coc_without_code_quirk_and_the_uid_workaround(emu):
     assert summary["status"] == "SUCCESS"
     assert (
         summary["conflicts"]
-        == [{"object": "ADX Error", "value": "Value for categoryOptionCombo is null"}] * 2
+        == [{"object": "ADX Error", "value": "Value for categoryOptionCombo is null"}]  # merged
     )
     # Orphan 12 imported on the default COC, orphan 9 updates it, deaths imported; 2 ADX conflicts ignored.
     assert summary["importCount"] == count(imported=2, updated=1, ignored=2)
@@ -142,6 +157,9 @@ def test_coc_without_code_quirk_and_the_uid_workaround(emu):
                            ("DeMalDeath1", "202301", OU, D, D): "3"}  # fmt: skip
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_attribute_categories_need_the_data_set(dhis2_emulator):
     bundle = malaria()
     bundle["categoryOptions"] += [
@@ -172,18 +190,27 @@ def test_attribute_categories_need_the_data_set(dhis2_emulator):
     assert stored(dhis2_emulator)[("DeMalDeath1", "202301", OU, D, D)] == "4"
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_default_combo_element_ignores_category_attributes(emu):
     r = post_adx(emu, adx(group('<dataValue dataElement="MAL_DEATHS" SEX="F" value="3"/>')))
     assert (r.status_code, counts(r)) == (200, count(imported=1))
     assert stored(emu) == {("DeMalDeath1", "202301", OU, D, D): "3"}
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 @pytest.mark.parametrize("ns", ["", ' xmlns="urn:example:wrong"'])
 def test_namespace_is_not_enforced(emu, ns):
     r = post_adx(emu, adx(group(DEATHS), ns=ns))
     assert (r.status_code, counts(r)) == (200, count(imported=1))
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_empty_and_malformed_documents(emu):
     r = post_adx(emu, '<adx xmlns="urn:ihe:qrph:adx:2015"></adx>')
     assert (r.status_code, r.json()["response"]["status"], counts(r)) == (200, "SUCCESS", count())
@@ -195,6 +222,9 @@ def test_empty_and_malformed_documents(emu):
     assert stored(emu) == {}
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_gzip_body_comment_fan_out_and_complete_date_ignored(emu):
     doc = adx(group(DEATHS + '<dataValue dataElement="MAL_NOTE" value="0"><annotation>n</annotation></dataValue>',
                     'dataSet="DS_MAL" orgUnit="OU_123" period="2023-01-01/P1M" comment="from HMIS" '
@@ -206,6 +236,9 @@ def test_gzip_body_comment_fan_out_and_complete_date_ignored(emu):
     assert r.json()["response"]["dataSetComplete"] == "false"
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_uid_schemes_for_everything(emu):
     f_lt5 = coc_uid(emu, "F", "LT5")
     doc = adx(group('<dataValue dataElement="DeMalCase01" CatSex00001="CoFemale001" CatAge00001="CoAgeLt5001" '

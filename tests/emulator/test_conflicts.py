@@ -20,6 +20,9 @@ def emu(dhis2_emulator):
     return dhis2_emulator
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_value_conflicts_are_grouped_with_indexes_and_give_409_warning(emu):
     values = [
         {"dataElement": "DeMalDeath1", "period": "202301", "orgUnit": OU, "value": "1"},
@@ -79,6 +82,9 @@ def test_success_envelope(emu):
          {"attributeOptionCombo": "NOPE"}, "attributeOptionCombo"),
     ],
 )  # fmt: skip
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_data_set_level_errors_abort_with_409_error(emu, header, code, message, objects, prop):
     r = post_json(emu, {**header, "dataValues": [{"dataElement": "DeMalDeath1", "period": "202301", "orgUnit": OU,
                                                   "value": "1"}]})  # fmt: skip
@@ -107,6 +113,9 @@ def test_data_set_level_errors_abort_with_409_error(emu, header, code, message, 
          "Attribute option combo not found or not accessible for writing data: `NoSuchAoc01`"),
     ],
 )  # fmt: skip
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_value_level_identifier_conflicts(emu, field, bad, code, message):
     value = {
         "dataElement": "DeMalDeath1",
@@ -146,6 +155,9 @@ def _value_type_bundle() -> dict:
         ("TEXT", "anything at all", True), ("DATE", "2023-02-30", False), ("DATE", "2023-02-28", True),
     ],
 )  # fmt: skip
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_value_type_rules(dhis2_emulator, value_type, value, ok):
     dhis2_emulator.load_metadata(_value_type_bundle())
     de = dhis2_emulator.store.lookup("dataElements", "CODE", value_type)["id"]
@@ -162,6 +174,9 @@ def test_value_type_rules(dhis2_emulator, value_type, value, ok):
         )
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_boolean_values_are_normalised(dhis2_emulator):
     dhis2_emulator.load_metadata(_value_type_bundle())
     de = dhis2_emulator.store.lookup("dataElements", "CODE", "BOOLEAN")["id"]
@@ -182,6 +197,9 @@ def _months_from_today(offset: int) -> str:
     ("open_future", "offset", "ok"),
     [(0, -1, True), (0, 0, False), (1, 0, True), (1, 1, False), (3, 2, True), (3, 3, False)],
 )
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_future_periods_e7641(dhis2_emulator, open_future, offset, ok):
     bundle = malaria()
     bundle["dataSets"][0]["openFuturePeriods"] = open_future
@@ -199,6 +217,9 @@ def test_future_periods_e7641(dhis2_emulator, open_future, offset, ok):
                                  f"element: `DeMalDeath1` and data set: `DsMalaria01`")  # fmt: skip
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_org_unit_outside_user_hierarchy_e7617_and_missing_authority_403(emu):
     emu.add_user("clerk", "Clerk123!", ("F_DATAVALUE_ADD",), org_units=["OuFacil0002"])
     r = post_json(emu, {"dataValues": [{"dataElement": "DeMalDeath1", "period": "202301", "orgUnit": OU,
@@ -219,6 +240,9 @@ def test_org_unit_outside_user_hierarchy_e7617_and_missing_authority_403(emu):
     assert r.json()["httpStatus"] == "Forbidden"
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_sharing_e7601_and_e7614_for_non_superusers(dhis2_emulator):
     bundle = malaria()
     bundle["dataSets"][0]["sharing"] = {"public": "rw------"}  # metadata only, no data write
@@ -245,6 +269,9 @@ def test_sharing_e7601_and_e7614_for_non_superusers(dhis2_emulator):
     assert counts(r) == count(imported=1)
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_adx_conflicts_keep_http_200_success_but_dxf_conflicts_make_409(emu):
     adx = """<adx xmlns="urn:ihe:qrph:adx:2015">
       <group dataSet="DS_MAL" orgUnit="OU_123" period="2023-01-01/P1M">
@@ -270,6 +297,9 @@ def test_adx_conflicts_keep_http_200_success_but_dxf_conflicts_make_409(emu):
     assert r.json()["response"]["importCount"] == count(ignored=2)
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_versioned_paths(emu):
     payload = {
         "dataValues": [

@@ -59,6 +59,9 @@ EXPECTED_IMPORT = {
                              "categoryOptionIdScheme": "NAME"}),
     ],
 )  # fmt: skip
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_dhis2_import_fixtures(dhis2_emulator, samples, fixture, schemes):
     dhis2_emulator.load_metadata(adx_integration_test(), generate_option_combos=False)
     r = post_adx(dhis2_emulator, samples / "dhis2-core-2.41.9" / fixture, **schemes)
@@ -69,6 +72,9 @@ def test_dhis2_import_fixtures(dhis2_emulator, samples, fixture, schemes):
     assert stored(dhis2_emulator) == EXPECTED_IMPORT
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_dhis2_import_fixture_without_matching_schemes_fails_at_group_level(
     dhis2_emulator, samples
 ):
@@ -85,6 +91,9 @@ def test_dhis2_import_fixture_without_matching_schemes_fails_at_group_level(
     assert dhis2_emulator.data_values() == []
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_dhis2_import_dates_fixture_ignores_created_and_last_updated(dhis2_emulator, samples):
     dhis2_emulator.load_metadata(adx_integration_test(), generate_option_combos=False)
     path = samples / "dhis2-core-2.41.9" / "importDates.adx.xml"
@@ -139,6 +148,9 @@ def _groups(xml: bytes) -> set:
                              "attributeOptionCombo": "cocMcDonald"}),
     ],
 )  # fmt: skip
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_adx_read_back_matches_dhis2_export_fixtures(dhis2_emulator, samples, fixture, params):
     """``AdxDataServiceIntegrationTest.testExport``: same four values, same export parameters, same groups."""
     dhis2_emulator.load_metadata(adx_integration_test(), generate_option_combos=False)
@@ -163,6 +175,9 @@ def test_adx_read_back_matches_dhis2_export_fixtures(dhis2_emulator, samples, fi
     assert _groups(r.content) == _groups((samples / "dhis2-core-2.41.9" / fixture).read_bytes())
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_dhis2_adx_data_sample1(dhis2_emulator, samples):
     """Group AOC by COC code, duplicate values, a COC given explicitly, completeDate ignored."""
     dhis2_emulator.load_metadata(
@@ -199,6 +214,9 @@ def test_dhis2_adx_data_sample1(dhis2_emulator, samples):
     assert store.completions == {}  # ADX completeDate is ignored in 2.38–2.42
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_dhis2_adx_data_sample2_without_data_set_drops_mechanism(dhis2_emulator, samples):
     """No ``dataSet`` on the groups: ``mechanism`` is dropped, everything lands on the default AOC, and the
     second group's ``comment`` turns the first group's values into updates."""
@@ -220,6 +238,9 @@ def test_dhis2_adx_data_sample2_without_data_set_drops_mechanism(dhis2_emulator,
     assert {v["comment"] for v in values} == {"Imported from facility system"}
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 @pytest.mark.parametrize("name", ["adx_data_sample1.xml", "adx_data_sample2.xml"])
 def test_ihe_samples(dhis2_emulator, samples, name):
     dhis2_emulator.load_metadata(

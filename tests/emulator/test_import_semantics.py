@@ -25,6 +25,9 @@ def one(de: str, value, period: str = "202301", **extra) -> dict:
     }
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_identical_repost_is_ignored_and_changes_are_updates(emu):
     f_lt5 = coc_uid(emu, "F", "LT5")
     payload = {"dataValues": [
@@ -48,6 +51,9 @@ def test_identical_repost_is_ignored_and_changes_are_updates(emu):
     }
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_zero_of_insignificant_element_is_skipped_on_create_and_deletes_on_update(emu):
     r = post_json(emu, one("DeMalDeath1", "0"))
     assert (r.status_code, counts(r)) == (200, count())  # skipped: in no counter
@@ -65,6 +71,9 @@ def test_zero_of_insignificant_element_is_skipped_on_create_and_deletes_on_updat
     assert stored(emu)[("DeMalCase01", "202301", OU, f_lt5, D)] == "0"
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_create_and_update_strategies_reject_without_conflicts(emu):
     assert counts(post_json(emu, one("DeMalDeath1", "3"))) == count(imported=1)
     r = post_json(emu, one("DeMalDeath1", "4"), importStrategy="CREATE")
@@ -83,6 +92,9 @@ def test_create_and_update_strategies_reject_without_conflicts(emu):
     assert counts(r) == count(ignored=1)
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_delete_strategy_and_deleted_flag(emu):
     post_json(emu, one("DeMalDeath1", "3"))
     post_json(emu, one("DeMalDeath1", "4", period="202302"))
@@ -103,6 +115,9 @@ def test_delete_strategy_and_deleted_flag(emu):
     assert stored(emu) == {("DeMalDeath1", "202301", OU, D, D): "6"}
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_dry_run_validates_and_counts_but_stores_nothing(emu):
     post_json(emu, one("DeMalDeath1", "3"))
     payload = {"dataValues": [
@@ -121,6 +136,9 @@ def test_dry_run_validates_and_counts_but_stores_nothing(emu):
     assert stored(emu) == {("DeMalDeath1", "202301", OU, D, D): "3"}
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_value_or_comment_required_and_comment_only_values(emu):
     r = post_json(emu, {"dataValues": [{"dataElement": "DeMalDeath1", "period": "202301", "orgUnit": OU},
                                        {"dataElement": "DeMalDeath1", "period": "202302", "orgUnit": OU,
@@ -135,6 +153,9 @@ def test_value_or_comment_required_and_comment_only_values(emu):
     assert value["value"] is None and value["comment"] == "checked, no deaths recorded"
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_header_period_org_unit_and_id_schemes(emu):
     payload = {"period": "202303", "orgUnit": "OU_456", "orgUnitIdScheme": "CODE", "dataElementIdScheme": "CODE",
                "dataValues": [{"dataElement": "MAL_DEATHS", "period": "202301", "orgUnit": "ignored", "value": 2}]}  # fmt: skip
@@ -152,6 +173,9 @@ def test_header_period_org_unit_and_id_schemes(emu):
     )  # JSON default scheme is UID
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_xml_dxf_payload(emu):
     body = b"""<dataValueSet xmlns="http://dhis2.org/schema/dxf/2.0" period="202301" orgUnit="OuFacil0001">
       <dataValue dataElement="DeMalDeath1" value="4" comment="xml" followUp="true"/>

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from lxml import etree
@@ -27,7 +29,16 @@ def emu(dhis2_emulator):
     return dhis2_emulator
 
 
+_UID = re.compile(r"^[A-Za-z][A-Za-z0-9]{10}$")
+
+
 def read(emu, accept: str = "application/json", **params) -> requests.Response:
+    """GET /api/dataValueSets; a JSON read by code names its input scheme, as real DHIS2 requires."""
+    if accept == "application/json":
+        for name, scheme in (("dataSet", "inputDataSetIdScheme"), ("orgUnit", "inputOrgUnitIdScheme"),
+                             ("dataElement", "inputDataElementIdScheme")):  # fmt: skip
+            if name in params and not _UID.match(params[name]) and scheme not in params:
+                params[scheme] = "CODE"
     return requests.get(emu.url + "/api/dataValueSets", params=params, headers={"Accept": accept},
                         auth=emu.admin_auth)  # fmt: skip
 
@@ -51,6 +62,9 @@ def values_of(r) -> set[tuple]:
         ({"dataSet": "DsMalaria01", "period": "202301", "orgUnit": "OU_TYPO"}, "E2006"),
     ],
 )
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_required_parameters(emu, params, code):
     for accept in ("application/json", "application/adx+xml"):
         r = read(emu, accept, **params)
@@ -58,6 +72,9 @@ def test_required_parameters(emu, params, code):
         assert r.json()["errorCode"] == code and r.json()["status"] == "ERROR"
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_period_org_unit_children_and_dates(emu):
     assert values_of(read(emu, dataSet="DsMalaria01", period="202301", orgUnit="OuFacil0001")) == {
         ("DeMalDeath1", "202301", "OuFacil0001", "1"), ("DeMalCase01", "202301", "OuFacil0001", "5")}  # fmt: skip
@@ -75,6 +92,9 @@ def test_period_org_unit_children_and_dates(emu):
                 orgUnit="OU_456").json()["errorCode"] == "E2003"  # fmt: skip
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_include_deleted_and_code_scheme(emu):
     post_json(emu, {"dataValues": [{"dataElement": "DeMalDeath1", "period": "202302", "orgUnit": "OuFacil0001"}]},
               importStrategy="DELETE")  # fmt: skip
@@ -90,6 +110,9 @@ def test_include_deleted_and_code_scheme(emu):
                    ("MAL_CASES", "OU_123", "SEX_M__AGE_GE5", "default", "5")}  # fmt: skip
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_adx_read_back_explodes_categories_and_rejects_options_without_codes(emu):
     r = read(emu, "application/adx+xml", dataSet="DS_MAL", period="202301", orgUnit="OU_123")
     root = etree.fromstring(r.content)
@@ -102,13 +125,19 @@ def test_adx_read_back_explodes_categories_and_rejects_options_without_codes(emu
     assert r.status_code == 409 and r.json()["message"] == "CategoryOption CODE for Male is missing"
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_read_access(emu):
     emu.add_user("clerk", "Clerk123!", ("F_DATAVALUE_ADD",), org_units=["OuFacil0002"])
     r = requests.get(emu.url + "/api/dataValueSets", auth=("clerk", "Clerk123!"),
-                     params={"dataSet": "DS_MAL", "period": "202301", "orgUnit": "OU_123"})  # fmt: skip
+                     params={"dataSet": "DS_MAL", "period": "202301", "orgUnit": "OU_123", "inputIdScheme": "CODE"})  # fmt: skip
     assert (r.status_code, r.json()["errorCode"]) == (409, "E2012")
 
 
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
 def test_last_updated_filters(emu):
     base = {"dataSet": "DS_MAL", "orgUnit": "OU_123"}
     assert len(read(emu, **base, lastUpdatedDuration="1d").json()["dataValues"]) == 3
@@ -116,3 +145,21 @@ def test_last_updated_filters(emu):
     assert len(read(emu, **base, lastUpdated="2000-01-01").json()["dataValues"]) == 3
     r = read(emu, **base, lastUpdatedDuration="soon")
     assert (r.status_code, r.json()["errorCode"]) == (409, "E2005")
+
+
+@pytest.mark.dhis2_profiles(
+    "2.39", "2.40", "2.41", "2.42"
+)  # asserts the DXF-pipeline (2.39-2.41/2.42) behaviour
+def test_json_read_back_by_code_needs_the_input_scheme(emu):
+    """Codes under the default input scheme (UID) are dropped → E2001 (DataValueSetQueryParams.getInputIdSchemes,
+    2.39-2.42; 2.43 DefaultDataExportService.decodeParams fails UID.of); with inputIdScheme=CODE they resolve,
+    and the default attribute option combo comes back as the code ``default`` under idScheme=CODE."""
+    params = {"dataSet": "DS_MAL", "period": "202301", "orgUnit": "OU_123", "idScheme": "CODE"}
+    r = requests.get(emu.url + "/api/dataValueSets", params=params, auth=emu.admin_auth)
+    assert r.status_code == 409
+    if emu.profile.pipeline == "dxf":
+        assert r.json()["errorCode"] == "E2001"
+    r = requests.get(emu.url + "/api/dataValueSets", params={**params, "inputIdScheme": "CODE",
+                     "categoryOptionComboIdScheme": "UID"}, auth=emu.admin_auth)  # fmt: skip
+    assert r.status_code == 200
+    assert {v["attributeOptionCombo"] for v in r.json()["dataValues"]} == {"default"}

@@ -109,7 +109,7 @@ def test_push_records_summary_and_removes_stale_values(
     (mat,) = result.asset_materializations_for_node("claims_push")
     assert mat.metadata["stale_values_removed"].value == len(vanished)
     # The facility has no value left: its registration goes with them.
-    assert mat.metadata["registrations_removed"].value == 1
+    assert mat.metadata["completeness_removed"].value == 1
     assert ("OI_CLAIMS", "202402", facility) not in dhis2_emulator.registrations()
     stored = [v for v in dhis2_emulator.data_values() if v["period"] == "202402"]
     assert not [v for v in stored if v["orgUnit"] == units[facility]]
