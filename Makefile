@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint format bench
+.PHONY: setup demo test lint format bench mutation
 
 setup: $(VENV)/.installed
 
@@ -26,3 +26,10 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Mutation testing (mutmut 3, config in pyproject.toml [tool.mutmut]); slow, not run by CI.
+# `make mutation MUTANTS='adx.dhis2.sync.*'` restricts the run; `mutmut results` lists survivors.
+MUTANTS ?=
+mutation: setup
+	OPENIMIS_SHARED_DIR=$(abspath $(or $(OPENIMIS_SHARED_DIR),../shared)) $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results

@@ -37,6 +37,45 @@ def is_xml_name(code: str) -> bool:
     return bool(_XML_NAME.match(code))
 
 
+# DHIS2 codes are at most 50 characters (CONTRACT.md §4: hibernate `code` column).
+MAX_CODE_LENGTH = 50
+# Characters a code must not hold: C0/C1 controls and the non-characters XML 1.0 cannot carry.
+_BAD_CODE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+class CodeError(DefinitionError):
+    """A code (from the database or the configuration) cannot be carried to DHIS2 safely."""
+
+
+def check_code(code: object, where: str, *, xml_name: bool = False) -> str:
+    """Return ``code`` if DHIS2, ADX and JSON can carry it unchanged, else raise :class:`CodeError`.
+
+    ``where`` names the row or setting the code comes from. ``;``, ``=`` and ``\\`` are allowed:
+    :func:`encode_options` escapes them. ``xml_name=True`` for category codes (ADX attribute names).
+    """
+    if not isinstance(code, str) or not code:
+        raise CodeError(f"{where}: empty code {code!r}")
+    if code != code.strip():
+        raise CodeError(f"{where}: code {code!r} has leading or trailing white space")
+    bad = _BAD_CODE_CHAR.search(code)
+    if bad:
+        raise CodeError(
+            f"{where}: code {code!r} holds the control character {bad.group()!r}, which XML "
+            "cannot carry"
+        )
+    if len(code) > MAX_CODE_LENGTH:
+        raise CodeError(
+            f"{where}: code {code!r} must have 1 to {MAX_CODE_LENGTH} characters (DHIS2's "
+            f"limit), it has {len(code)}"
+        )
+    if xml_name and not is_xml_name(code):
+        raise CodeError(
+            f"{where}: category code {code!r} is not a valid XML name; ADX writes category codes "
+            "as attribute names: use letters, digits, '_', '-', '.', not starting with a digit"
+        )
+    return code
+
+
 @dataclass(frozen=True)
 class CategoryOption:
     code: str
@@ -108,8 +147,12 @@ class DataSetDefinition:
             )
         option_owner: dict[str, str] = {}
         cats: dict[str, Category] = {}
+        check_code(self.code, "data set")
         for de in self.data_elements:
+            check_code(de.code, f"data set {self.code}: data element")
             for cat in de.categories:
+                for opt in cat.options:
+                    check_code(opt.code, f"data element {de.code}: option of category {cat.code!r}")
                 if not is_xml_name(cat.code):
                     raise DefinitionError(
                         f"category code {cat.code!r} (data element {de.code}) is not a valid XML "
@@ -182,7 +225,9 @@ class DataValue:
 
 
 # Tabular form of data values (Parquet on disk, previews in Dagster). Category and attribute
-# options are encoded as "CAT=OPT;CAT2=OPT2" so the frame stays flat and sortable.
+# options are encoded as "CAT=OPT;CAT2=OPT2" so the frame stays flat and sortable; a `\`, `;`
+# or `=` inside a code is escaped with a backslash, so the encoding is lossless (a product code
+# `PL;SEX=M` stays one option, it never injects a category).
 FRAME_COLUMNS = (
     "data_set",
     "period",
@@ -193,19 +238,53 @@ FRAME_COLUMNS = (
     "value",
 )
 
+_ESCAPE = str.maketrans({"\\": "\\\\", ";": "\\;", "=": "\\="})
+
 
 def encode_options(pairs: tuple[tuple[str, str], ...]) -> str:
-    return ";".join(f"{c}={o}" for c, o in pairs)
+    """``(("SEX", "SEX_M"), ("AGE", "AGE_0_5"))`` -> ``"SEX=SEX_M;AGE=AGE_0_5"`` (lossless)."""
+    return ";".join(f"{c.translate(_ESCAPE)}={o.translate(_ESCAPE)}" for c, o in pairs)
 
 
 def decode_options(text: str | None) -> tuple[tuple[str, str], ...]:
+    """Inverse of :func:`encode_options`; raises ``ValueError`` on a malformed string."""
     if not text:
         return ()
-    out = []
-    for part in text.split(";"):
-        cat, _, opt = part.partition("=")
-        out.append((cat, opt))
-    return tuple(out)
+    if "\\" not in text:  # fast path: nothing escaped
+        out = []
+        for part in text.split(";"):
+            cat, sep, opt = part.partition("=")
+            if not sep or "=" in opt:
+                raise ValueError(f"malformed option string {text!r}: {part!r} is not CAT=OPT")
+            out.append((cat, opt))
+        return tuple(out)
+    pairs: list[tuple[str, str]] = []
+    fields: list[str] = []
+    buf: list[str] = []
+    chars = iter(text)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, None)
+            if nxt is None:
+                raise ValueError(f"malformed option string {text!r}: ends with a lone backslash")
+            buf.append(nxt)
+        elif ch == "=" and not fields:
+            fields.append("".join(buf))
+            buf.clear()
+        elif ch == ";":
+            if len(fields) != 1:
+                raise ValueError(f"malformed option string {text!r}: a pair is not CAT=OPT")
+            pairs.append((fields[0], "".join(buf)))
+            fields.clear()
+            buf.clear()
+        elif ch == "=":
+            raise ValueError(f"malformed option string {text!r}: unescaped '=' in an option")
+        else:
+            buf.append(ch)
+    if len(fields) != 1:
+        raise ValueError(f"malformed option string {text!r}: a pair is not CAT=OPT")
+    pairs.append((fields[0], "".join(buf)))
+    return tuple(pairs)
 
 
 def frame_to_values(frame: pd.DataFrame) -> Iterator[DataValue]:

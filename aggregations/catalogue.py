@@ -17,6 +17,7 @@ from adx.model import (
     DataSetDefinition,
     IndicatorDefinition,
     Operand,
+    check_code,
 )
 
 from .config import CatalogueConfig
@@ -44,6 +45,8 @@ def default_options(
         ]
     if category == "PRODUCT":
         codes = list(dict.fromkeys(product_codes if product_codes is not None else config.products))
+        for code in codes:  # product codes come from tblProduct: refuse what cannot travel
+            check_code(product_option(code), f"tblProduct.ProductCode {code!r}")
         return [(product_option(c), c) for c in codes] + [(PRODUCT_UNKNOWN, "Unknown")]
     if category == "DIAGNOSIS":
         return [(f"DIAGNOSIS_{g.code}", g.name) for g in config.diagnosis_groups] + [

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from adx.model import CodeError, check_code
+
 
 class ConfigError(ValueError):
     """The catalogue configuration is invalid; the message names the offending key."""
@@ -125,6 +127,12 @@ class CatalogueConfig:
         for key, val in self.codes.items():
             if not isinstance(val, str) or not val.strip():
                 raise ConfigError(f"codes.{key}: override must be a non-empty string, got {val!r}")
+            from .catalogue import CATEGORY_NAMES  # lazy: catalogue imports this module
+
+            try:  # category codes become ADX attribute names: they must be XML names
+                check_code(val, f"codes.{key}", xml_name=key in CATEGORY_NAMES)
+            except CodeError as exc:
+                raise ConfigError(str(exc)) from None
         if self.start_period is not None:
             from adx.periods import PeriodError, parse_period
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from adx.model import check_code
+
 from .config import LEVEL_TYPE, CatalogueConfig, ConfigError
 from .duck import SnapshotLike
 
@@ -108,6 +110,10 @@ def org_units(snapshot: SnapshotLike, config: CatalogueConfig) -> pd.DataFrame:
         )
     for hid, code, uuid in hfs:
         rows.append(("facility", hid, "HF", code, uuid, hid, dhis2_id("facility", code, uuid)))
+    for side, _key, _type, _code, _uuid, rollup, org_unit in rows:
+        if org_unit is not None:  # the DHIS2 org unit id must travel unchanged to ADX / JSON
+            table = "tblHF HfID" if side == "facility" else "tblLocations LocationId"
+            check_code(org_unit, f"org unit of {table}={rollup}")
     frame = pd.DataFrame(rows, columns=list(ORG_UNIT_COLUMNS))
     for col in ("side", "type", "code", "uuid", "org_unit"):
         frame[col] = frame[col].astype("string")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from adx.model import decode_options
 from pipelines.storage import dataset_path
 
 
@@ -33,9 +34,9 @@ def _sum(
         rows = rows[rows["period"] == period]
     if option is not None:
         rows = rows[
-            rows["category_options"]
-            .str.split(";")
-            .apply(lambda pairs: any(p.endswith("=" + option) for p in pairs))
+            rows["category_options"].apply(
+                lambda text: any(opt == option for _cat, opt in decode_options(text))
+            )
         ]
     return sum((Decimal(str(v)) for v in rows["value"]), Decimal(0))
 
