@@ -12,17 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import CatalogueConfig
-
 from .elements import (  # re-exported: the registry is the one place to look things up
-    AMOUNT,
-    CATEGORY_NAMES,
     CLAIMS,
-    COUNT,
     ELEMENTS,
     ENROLMENT,
-    FIXED_OPTIONS,
     POPULATION,
-    ElementSpec,
 )
 
 RESIDENCE, FACILITY = "residence", "facility"

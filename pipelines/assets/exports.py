@@ -51,8 +51,8 @@ def build_export_asset(
         dhis2: DHIS2Resource,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         from adx.adx_xml import sort_values, write_adx
-        from adx.dvs_json import write_json
         from adx.dhis2.preflight import preflight
+        from adx.dvs_json import write_json
         from adx.xsd import validate_adx
 
         periods = context_periods(context)

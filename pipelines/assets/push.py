@@ -7,8 +7,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from adx.dhis2.import_summary import ImportResult, combine
-from adx.model import frame_to_values
 from adx.dhis2.sync import Scope, SyncResult, remove_stale
+from adx.model import frame_to_values
 from pipelines import checks
 from pipelines.assets import DatasetSpec
 from pipelines.partitions import context_periods
