@@ -13,11 +13,43 @@ from dataclasses import dataclass
 
 from .config import CatalogueConfig
 from .elements import (  # re-exported: the registry is the one place to look things up
+    AMOUNT,
+    CATEGORY_NAMES,
     CLAIMS,
+    COUNT,
     ELEMENTS,
     ENROLMENT,
+    FIXED_OPTIONS,
     POPULATION,
+    ElementSpec,
 )
+
+__all__ = [
+    "AMOUNT",
+    "CATEGORY_NAMES",
+    "CLAIMS",
+    "COUNT",
+    "DATASETS",
+    "DATASET_CODES",
+    "DATASET_FACTS",
+    "DATASET_SIDE",
+    "ELEMENTS",
+    "ELEMENT_BY_CODE",
+    "ENROLMENT",
+    "FACILITY",
+    "FACTS",
+    "FIXED_OPTIONS",
+    "ORG_UNIT_SOURCES",
+    "POPULATION",
+    "REFERENCE_SOURCES",
+    "RESIDENCE",
+    "DataSetDef",
+    "ElementSpec",
+    "Fact",
+    "Source",
+    "dataset_period_type",
+    "resolve_dataset",
+]
 
 RESIDENCE, FACILITY = "residence", "facility"
 
