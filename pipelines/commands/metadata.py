@@ -29,10 +29,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from adx.dhis2.metadata import build_bundle
     import tempfile
     from pathlib import Path
 
+    from adx.dhis2.metadata import build_bundle
     from aggregations import build_catalogue, load_config, product_codes, reference_reads
     from openimis_db.snapshot import read_snapshot
 

@@ -18,7 +18,9 @@ from pipelines.resources import DHIS2Resource
 from pipelines.settings import Settings
 from tests.aggregations.snap import reference_snapshot
 
-CLAIMS_KEYS = [dg.AssetKey(k) for k in ("claims_snapshot", "claims_dataset", "claims_export", "claims_push")]
+CLAIMS_KEYS = [
+    dg.AssetKey(k) for k in ("claims_snapshot", "claims_dataset", "claims_export", "claims_push")
+]
 
 
 @pytest.fixture(autouse=True)
