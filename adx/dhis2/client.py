@@ -168,5 +168,6 @@ class DHIS2Client(Connection):
             import_strategy=import_strategy, update_option_combos=update_option_combos,
         )  # fmt: skip
 
-    def update_category_option_combos(self, combo_ids: Iterable[str] | None = None) -> None:
-        metadata_api.update_category_option_combos(self, combo_ids)
+    def update_category_option_combos(self, combo_ids: Iterable[str]) -> list[str]:
+        """Per-combo option combo maintenance; returns 409 WARNINGs instead of raising them."""
+        return metadata_api.update_category_option_combos(self, combo_ids)
