@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+import redaction
+
 
 class DatabaseURLError(ValueError):
     """The database URL is malformed or names an unsupported or unavailable driver."""
@@ -17,11 +19,13 @@ SUPPORTED = ("postgresql", "mssql", "sqlite")
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password masked, safe for logs and error messages."""
+    """The URL with any password masked (user-info, ``password=``/``PWD=`` in the query or an
+    ODBC string), safe for logs and error messages; see :mod:`redaction`."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        make_url(url)
     except ArgumentError:
         return "<unparseable database URL>"
+    return redaction.redact_url(url)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

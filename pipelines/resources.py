@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 from pydantic import Field
 
+import redaction
 from openimis_db.engine import make_engine, redact_url
 
 if TYPE_CHECKING:
@@ -81,6 +82,14 @@ class DHIS2Resource(dg.ConfigurableResource):
     poll_interval: float = Field(
         default=1.0, description="first wait between job polls, seconds (DHIS2_POLL_INTERVAL)"
     )
+    complete: bool = Field(
+        default=True, description="register pushed data sets complete in DHIS2 (DHIS2_COMPLETE)"
+    )
+    ledger_path: str | None = Field(
+        default=None,
+        description="push ledger SQLite file (DHIS2_LEDGER; default: dhis2_push_ledger.sqlite "
+        "in the output directory)",
+    )
 
     def _verify(self) -> bool | str:
         from adx.dhis2.settings import parse_verify
@@ -105,6 +114,8 @@ class DHIS2Resource(dg.ConfigurableResource):
             dry_run=self.dry_run,
             async_import=self.async_import,
             conflict_tolerance=self.conflict_tolerance,
+            complete=self.complete,
+            ledger_path=self.ledger_path,
         )
 
     @property
@@ -113,7 +124,7 @@ class DHIS2Resource(dg.ConfigurableResource):
 
     @property
     def redacted_url(self) -> str:
-        return redact_url(self.url) if self.url else "<DHIS2 not configured>"
+        return redaction.redact_url(self.url) if self.url else "<DHIS2 not configured>"
 
     def push_options(self) -> PushOptions:
         from adx.dhis2.push import PushOptions
@@ -203,4 +214,6 @@ def dhis2_from_env(
         max_retry_after=settings.max_retry_after,
         async_timeout=settings.async_timeout,
         poll_interval=settings.poll_interval,
+        complete=settings.complete,
+        ledger_path=settings.ledger_path,
     )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from adx.dhis2 import metadata_api, readback
+from adx.dhis2.completeness import CompletenessResult, Registration, send_registrations
 from adx.dhis2.connection import Connection
 from adx.dhis2.http import (
     DHIS2AuthError,
@@ -131,6 +132,18 @@ class DHIS2Client(Connection):
             self, data_set, periods, org_units, format,
             include_deleted=include_deleted, batch=batch, data_sets=data_sets,
         )  # fmt: skip
+
+    def register_complete(
+        self, registrations: Iterable[Registration], *, dry_run: bool = False
+    ) -> CompletenessResult:
+        """Register (data set, period, org unit) as complete (DHIS2's reporting rates)."""
+        return send_registrations(self, registrations, dry_run=dry_run)
+
+    def remove_registrations(
+        self, registrations: Iterable[Registration], *, dry_run: bool = False
+    ) -> CompletenessResult:
+        """Remove complete data set registrations (missing ones are ``ignored`` by DHIS2)."""
+        return send_registrations(self, registrations, delete=True, dry_run=dry_run)
 
     # --- metadata -------------------------------------------------------------------------
 

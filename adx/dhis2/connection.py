@@ -8,15 +8,15 @@ follows redirects (no credentials = a 302 to the login page) and turns 3xx/401/4
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
 
-from adx.dhis2.http import DHIS2AuthError, DHIS2Error, Redactor, RetryPolicy, send
+from adx.dhis2.http import DHIS2AuthError, DHIS2Error, RetryPolicy, send
 from adx.dhis2.settings import DHIS2Settings, split_userinfo
+from redaction import Redactor
 
 ADX_CONTENT_TYPE = "application/adx+xml"
 JSON_CONTENT_TYPE = "application/json"
@@ -73,7 +73,6 @@ class Connection:
         self.sleep = sleep
         self._session = session or requests.Session()
         self._owns_session = session is None
-        basic_secret = None
         self._auth: requests.auth.AuthBase | None
         if token:
             self._auth = _ApiTokenAuth(token)
@@ -81,11 +80,10 @@ class Connection:
         elif username and password:
             self._auth = _BasicAuth(username, password)
             self._auth_kind = f"basic user {username!r}"
-            basic_secret = base64.b64encode(f"{username}:{password}".encode()).decode()
         else:
             self._auth = None
             self._auth_kind = "no credentials"
-        self.redact = Redactor([token, password, basic_secret])
+        self.redact = Redactor.for_credentials(token=token, username=username, password=password)
 
     @classmethod
     def from_settings(cls, settings: DHIS2Settings, **kwargs: Any) -> Any:

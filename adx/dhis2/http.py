@@ -13,16 +13,16 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-log = logging.getLogger("adx.dhis2")
+from redaction import Redactor
 
-REDACTED = "***"
+log = logging.getLogger("adx.dhis2")
 
 
 class DHIS2Error(RuntimeError):
@@ -35,7 +35,36 @@ class DHIS2Error(RuntimeError):
 
 
 class DHIS2ConnectionError(DHIS2Error):
-    """The server could not be reached (or kept failing with 429/5xx) after every retry."""
+    """The server could not be reached (or kept failing with 429/5xx) after every retry.
+
+    ``reason`` is the short cause (``certificate verify failed: self-signed certificate``,
+    ``Connection refused``, ``HTTP 503 Service Unavailable``…), already redacted.
+    """
+
+    def __init__(self, message: str, *, reason: str = "", status: int | None = None):
+        super().__init__(message, status=status)
+        self.reason = reason or message
+
+
+# The informative part of urllib3/requests/ssl exception texts, most specific first.
+_REASONS = (
+    re.compile(r"certificate verify failed[^'\")\]]*"),
+    re.compile(r"\[SSL(?::\s*[A-Z_]+)?\]\s*([^'\")\]]+)"),
+    re.compile(r"\[Errno -?\d+\]\s*([^'\")\]]+)"),
+    re.compile(r"(Read timed out|Connection refused|Connection reset by peer|Connection aborted|"
+               r"Name or service not known|timed out|Remote end closed connection without response)"),
+)  # fmt: skip
+
+
+def failure_reason(exc: BaseException, redact: Redactor | None = None) -> str:
+    """A one-line cause of a transport failure, e.g. ``certificate verify failed: …``."""
+    text = (redact or Redactor())(exc)
+    for pattern in _REASONS:
+        found = pattern.search(text)
+        if found:
+            reason = found.group(1) if pattern.groups else found.group(0)
+            return re.sub(r"\s*\(_ssl\.c:\d+\)?", "", reason).strip(" .:")
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 class DHIS2AuthError(DHIS2Error):
@@ -85,24 +114,6 @@ def parse_retry_after(value: str) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-# user:password@ in any URL inside a message (requests' texts quote URLs).
-_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-
-
-class Redactor:
-    """Replaces every known secret (and URL user-info) in a text by ``***``."""
-
-    def __init__(self, secrets: Iterable[str | None] = ()):
-        # Longest first so a secret containing another is replaced whole.
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
-
-    def __call__(self, text: object) -> str:
-        out = _USERINFO.sub(r"\1***@", str(text))
-        for secret in self._secrets:
-            out = out.replace(secret, REDACTED)
-        return out
-
-
 def send(
     session: requests.Session,
     method: str,
@@ -120,7 +131,7 @@ def send(
     Raises DHIS2ConnectionError (redacted, without chaining the original exception, whose
     text and request object may hold credentials) when every attempt failed.
     """
-    last: str = ""
+    last = last_reason = ""
     for attempt in range(1, retry.attempts + 1):
         try:
             response = session.request(
@@ -133,27 +144,32 @@ def send(
             )
         except requests.exceptions.SSLError as exc:
             # A certificate problem does not fix itself: do not retry.
+            reason = failure_reason(exc, redact)
             raise DHIS2ConnectionError(
-                f"TLS verification failed for {redact(url)}: {redact(exc)}; pass verify=<CA bundle> "
-                "for a private CA (verify=False only for tests)"
+                f"TLS verification failed for {redact(url)}: {reason}; set DHIS2_VERIFY=<CA bundle> "
+                "for a private CA (false only for tests)",
+                reason=f"TLS: {reason}",
             ) from None
         except (
             requests.exceptions.ConnectionError,
             requests.exceptions.ChunkedEncodingError,
         ) as exc:
-            last = f"connection error: {redact(exc)}"
+            reason = failure_reason(exc, redact)
+            last, last_reason = f"connection error: {reason}", reason
             status = None
             retry_after = None
         except requests.exceptions.Timeout as exc:
+            reason = failure_reason(exc, redact)
             if method.upper() == "GET":  # reads are safe to repeat
-                last = f"timeout: {redact(exc)}"
+                last, last_reason = f"timeout: {reason}", f"timed out ({reason})"
                 status = None
                 retry_after = None
             else:
                 # A read timeout on a synchronous import: the server may still be importing.
                 raise DHIS2ConnectionError(
-                    f"{method} {redact(url)} timed out ({redact(exc)}); for large imports use "
-                    "async_=True or smaller chunks, or raise the read timeout"
+                    f"{method} {redact(url)} timed out ({reason}); for large imports use an async "
+                    "import (DHIS2_ASYNC=1) or smaller chunks, or raise DHIS2_READ_TIMEOUT",
+                    reason=f"timed out ({reason})",
                 ) from None
         else:
             status = response.status_code
@@ -161,7 +177,7 @@ def send(
                 log.debug("%s %s -> %s (attempt %d)", method, redact(url), status, attempt)
                 return response
             retry_after = response.headers.get("Retry-After")
-            last = f"HTTP {status} {response.reason}"
+            last = last_reason = f"HTTP {status} {response.reason}"
             response.close()
         if attempt == retry.attempts:
             break
@@ -177,6 +193,8 @@ def send(
         )
         sleep(wait)
     raise DHIS2ConnectionError(
-        f"{method} {redact(url)} failed after {retry.attempts} attempt(s): {last}",
+        f"{method} {redact(url)} failed after {retry.attempts} attempt(s) (DHIS2_HTTP_ATTEMPTS): "
+        f"{last}",
+        reason=last_reason,
         status=status,
     )

@@ -45,7 +45,9 @@ class DHIS2Settings:
     transient errors (default 5); ``DHIS2_RETRY_AFTER_MAX`` cap on a server's ``Retry-After``
     (s, default 300); ``DHIS2_ASYNC_TIMEOUT`` wait for an async import job (s, default 3600);
     ``DHIS2_POLL_INTERVAL`` first wait between job polls (s, default 1); ``DHIS2_DRY_RUN``,
-    ``DHIS2_ASYNC`` (flags); ``DHIS2_CONFLICT_TOLERANCE`` rejected values accepted (default 0).
+    ``DHIS2_ASYNC`` (flags); ``DHIS2_CONFLICT_TOLERANCE`` rejected values accepted (default 0);
+    ``DHIS2_COMPLETE`` register pushed data sets complete (flag, default on);
+    ``DHIS2_LEDGER`` path of the push ledger (default: beside the outputs).
     """
 
     url: str | None = None
@@ -62,6 +64,8 @@ class DHIS2Settings:
     dry_run: bool = False
     async_import: bool = False
     conflict_tolerance: int = 0
+    complete: bool = True
+    ledger_path: str | None = None
 
     def __post_init__(self) -> None:
         if self.url:
@@ -106,6 +110,8 @@ class DHIS2Settings:
             dry_run=parse_flag(env, "DHIS2_DRY_RUN", d.dry_run),
             async_import=parse_flag(env, "DHIS2_ASYNC", d.async_import),
             conflict_tolerance=_count(env, "DHIS2_CONFLICT_TOLERANCE", d.conflict_tolerance),
+            complete=parse_flag(env, "DHIS2_COMPLETE", d.complete),
+            ledger_path=_text(env, "DHIS2_LEDGER"),
         )
 
 

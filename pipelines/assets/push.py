@@ -1,4 +1,5 @@
-"""DHIS2 push assets: import the data values, record the import summary, remove stale values."""
+"""DHIS2 push assets: import the data values, record the import summary, remove stale values,
+register the data sets complete."""
 
 import time
 from collections.abc import Iterator
@@ -6,12 +7,13 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from adx.dhis2.import_summary import ImportResult, combine
-from adx.dhis2.sync import Scope, SyncResult, remove_stale
+from adx.dhis2.ledger import DEFAULT_NAME as LEDGER_NAME
+from adx.dhis2.ledger import PushLedger
 from adx.model import frame_to_values
 from pipelines import checks
 from pipelines.assets import DatasetSpec
 from pipelines.partitions import context_periods
+from pipelines.push_period import PeriodPush, PushTotals, push_period
 from pipelines.resources import CatalogueConfig, DHIS2Resource, OutputDirectory
 from pipelines.storage import dataset_path, org_units_path, read_periods
 
@@ -35,8 +37,9 @@ def build_push_asset(
         check_specs=checks.push_check_specs(key),
         output_required=False,
         kinds={"dhis2"},
-        description=f"{spec.code} imported into DHIS2 (dry run optional); values DHIS2 still "
-        "holds for the same data set, org units and periods but no longer computed are removed. "
+        description=f"{spec.code} imported into DHIS2 (dry run optional) and registered complete; "
+        "values DHIS2 still holds for the same data set, org units (now or ever pushed: push "
+        "ledger) and periods but no longer computed are removed. "
         "Skipped (no materialization) when DHIS2_URL is not set.",
     )
     def _push(
@@ -60,9 +63,9 @@ def build_push_asset(
         root = output.root
         data_set = catalogue.load().code(spec.code)  # the configured (possibly overridden) code
         scope_org_units = _scope_org_units(root, spec)
+        ledger = PushLedger(dhis2.ledger_path or root / LEDGER_NAME)
         started = time.perf_counter()
-        results: list[ImportResult] = []
-        syncs: list[SyncResult] = []
+        outcomes: list[PeriodPush] = []
         options = dhis2.push_options()
         with dhis2.client() as client:
             # One period at a time (memory bounded by a month); DHIS2 sees one import per period.
@@ -71,49 +74,31 @@ def build_push_asset(
                     {period.id: dataset_path(root, spec.code, period.id)},
                     f"asset {spec.dataset_key.path[-1]!r}",
                 )
-                values = list(frame_to_values(frame))
-                result = client.push(values, options)
-                results.append(result)
+                outcome = push_period(
+                    client, list(frame_to_values(frame)), options,
+                    data_set=data_set, period=period.id, scope_org_units=scope_org_units,
+                    ledger=ledger, run_id=context.run_id, tolerance=dhis2.conflict_tolerance,
+                    complete=dhis2.complete,
+                )  # fmt: skip
+                outcomes.append(outcome)
                 context.log.info(
-                    f"{spec.code} {period.id} → {dhis2.redacted_url}: {result.summary()}"
+                    f"{spec.code} {period.id} → {dhis2.redacted_url}: {outcome.result.summary()}"
                 )
-                if any(c.status == "ERROR" for c in result.chunks) and not result.counts.total:
+                if outcome.refused:
                     # DHIS2 refused the import as a whole (unknown data set, no access):
                     # retrying cannot help, and nothing may be deleted after a failed push.
                     raise dg.Failure(
-                        f"DHIS2 rejected the {spec.code} {period.id} import: {result.summary()}",
+                        f"DHIS2 rejected the {spec.code} {period.id} import: "
+                        f"{outcome.result.summary()}",
                         allow_retries=False,
                     )
-                if result.ok(dhis2.conflict_tolerance):
-                    syncs.append(
-                        remove_stale(
-                            client,
-                            values,
-                            Scope.of(data_set, scope_org_units, [period.id]),
-                            dry_run=dhis2.dry_run,
-                            options=options,
-                        )
-                    )
-                else:
-                    # A push with too many conflicts must not delete anything.
+                if outcome.sync is None:
                     context.log.warning(
                         f"{spec.code} {period.id}: stale-value removal skipped (push not clean)"
                     )
-        result = combine(results)
-        stale_found = sum(len(s.stale) for s in syncs)
-        stale_removed = sum(s.deleted for s in syncs)
-        sync_problems = [s.summary() for s in syncs if not s.ok()]
-        stale_summary = (
-            f"stale values: {stale_found} found, {stale_removed} deleted"
-            + (" (dry run)" if dhis2.dry_run else "")
-            + (
-                ""
-                if len(syncs) == len(periods)
-                else f"; skipped for {len(periods) - len(syncs)} period(s)"
-            )
-        )
-        context.log.info(f"{spec.code}: {stale_summary}")
-        push_s = time.perf_counter() - started
+        totals = PushTotals.of(outcomes, dry_run=dhis2.dry_run)
+        context.log.info(f"{spec.code}: {totals.stale_summary}; {totals.completeness_summary}")
+        result = totals.result
         counts = result.counts
         conflict_texts = [str(c) for c in result.conflicts]
         yield dg.MaterializeResult(
@@ -127,17 +112,21 @@ def build_push_asset(
                 "ignored": counts.ignored,
                 "deleted": counts.deleted,
                 "conflicts": len(conflict_texts),
-                "stale_values_found": stale_found,
-                "stale_values_removed": stale_removed,
-                "stale_summary": stale_summary,
+                "stale_values_found": totals.stale_found,
+                "stale_values_removed": totals.stale_removed,
+                "stale_summary": totals.stale_summary,
+                "registrations_complete": totals.registered,
+                "registrations_removed": totals.unregistered,
+                "completeness": totals.completeness_summary,
+                "ledger": str(ledger.path),
                 "summary": dg.MetadataValue.md(f"```\n{result.summary(max_conflicts=20)}\n```"),
-                "seconds": round(push_s, 3),
+                "seconds": round(time.perf_counter() - started, 3),
             },
             check_results=[
                 checks.conflicts(
                     key,
-                    result.ok(dhis2.conflict_tolerance) and not sync_problems,
-                    conflict_texts + sync_problems,
+                    result.ok(dhis2.conflict_tolerance) and not totals.problems,
+                    conflict_texts + totals.problems,
                     dhis2.conflict_tolerance,
                 )
             ],

@@ -121,6 +121,7 @@ def check_database(url: str) -> None:
 
     from openimis_db.engine import DatabaseURLError, redact_url
     from pipelines.resources import OpenIMISDatabase
+    from redaction import redact_text
 
     try:
         parsed = make_url(url)
@@ -136,7 +137,8 @@ def check_database(url: str) -> None:
     except DatabaseURLError as exc:
         raise CommandError(str(exc)) from None
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        text = redact_text(str(getattr(exc, "orig", None) or exc), [parsed.password])
+        reason = text.strip().splitlines()
         raise CommandError(
             f"cannot connect to the openIMIS database {redact_url(url)}: "
             f"{reason[0] if reason else type(exc).__name__}"

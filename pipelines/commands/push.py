@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 
 from pipelines.commands._common import CommandError, add_run_options, progress
 
@@ -68,16 +67,14 @@ def require_dhis2(*, check: bool = True, **overrides):
 def check_dhis2(settings) -> None:
     from adx.dhis2.client import DHIS2Client
     from adx.dhis2.http import DHIS2ConnectionError, DHIS2Error
-    from openimis_db.engine import redact_url
+    from redaction import redact_url
 
     where = redact_url(settings.url)
     try:
         with DHIS2Client.from_settings(settings) as client:
             client.system_info()
     except DHIS2ConnectionError as exc:
-        found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
-        reason = found.group(1).strip() if found else str(exc).split(":")[-1].strip()
-        raise CommandError(f"cannot reach DHIS2 at {where}: {reason}") from None
+        raise CommandError(f"cannot reach DHIS2 at {where}: {exc.reason}") from None
     except DHIS2Error as exc:
         if exc.status in (401, 403):
             raise CommandError(
@@ -95,6 +92,8 @@ def print_push_summaries(outcomes) -> None:
                 print(f"{asset}: {summary}")
                 if meta.get("stale_values_removed"):
                     print(f"{asset}: {meta['stale_values_removed']} stale value(s) removed")
+                if meta.get("completeness"):
+                    print(f"{asset}: {meta['completeness']}")
 
 
 def run(args: argparse.Namespace) -> int:

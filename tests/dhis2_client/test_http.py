@@ -8,9 +8,10 @@ import time
 import pytest
 
 from adx.dhis2.chunking import UnsortedValuesError, iter_chunks, iter_groups
-from adx.dhis2.http import Redactor, RetryPolicy, parse_retry_after
+from adx.dhis2.http import RetryPolicy, parse_retry_after
 from adx.dhis2.settings import split_userinfo
 from adx.model import DataValue
+from redaction import Redactor
 
 
 def test_backoff_is_exponential_and_capped():

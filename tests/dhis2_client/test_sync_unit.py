@@ -101,3 +101,18 @@ def test_incomplete_deletion_is_not_ok_and_scope_arguments_are_checked():
     assert len(result.stale) == 2 and result.deleted == 0 and not result.ok()
     with pytest.raises(ValueError, match="data_set"):
         remove_stale(FakeDHIS2(HELD), [], data_set="DS")
+
+
+def test_one_option_combination_vanishing_is_stale_while_the_element_keeps_the_others():
+    """The blind spot of issue 11.8: identity must include category and attribute options."""
+    f_y, m_y = (("SEX", "F"), ("AGE", "Y")), (("SEX", "M"), ("AGE", "Y"))
+    held = [v("OU1", "202401", "A", "5", f_y), v("OU1", "202401", "A", "3", m_y)]
+    held.append(DataValue("DS", "202401", "OU1", "A", "2", f_y, (("FUND", "X"),)))
+    current = [v("OU1", "202401", "A", "5", tuple(reversed(f_y)))]  # option order differs
+    dhis2 = FakeDHIS2(held)
+    result = remove_stale(dhis2, current, Scope.of("DS", ["OU1"], ["202401"]))
+    assert {(x.category_options, x.attribute_options) for x in result.stale} == {
+        (m_y, ()),
+        (f_y, (("FUND", "X"),)),
+    }
+    assert [(x.category_options, x.attribute_options) for x in dhis2.held] == [(f_y, ())]

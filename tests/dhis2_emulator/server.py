@@ -12,7 +12,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import metadata, profiles, query, readback
+from . import completeness, metadata, profiles, query, readback
 from .adx_import import UnhandledAdxError, import_adx
 from .auth import LOGIN_PATH, authenticate, new_token_key
 from .dxf_import import import_values
@@ -144,6 +144,10 @@ class Dhis2Emulator:
         return sorted(rows, key=lambda r: (r["dataElement"], r["period"], r["orgUnit"], r["categoryOptionCombo"],
                                            r["attributeOptionCombo"]))  # fmt: skip
 
+    def registrations(self) -> set[tuple[str, str, str]]:
+        """Complete data set registrations as (data set code, period, org unit code)."""
+        return completeness.registrations(self.store)
+
     def reset(self) -> None:
         """Empty metadata and data, no faults, no logged requests (users and tokens kept)."""
         self.jobs.wait_all(5.0)
@@ -198,6 +202,12 @@ class Dhis2Emulator:
                 return self._post_data(params, headers, body, user, version)
             if method == "GET":
                 return self._get_data(params, headers, user)
+        if method == "POST" and parts == ["completeDataSetRegistrations"]:
+            if not user.has(AUTHORITY_DATA_ADD):
+                return self._forbidden(AUTHORITY_DATA_ADD)
+            summary = completeness.import_registrations(self.store, user, params, decompress(body))
+            status, message = import_summary_message(summary)
+            return json_response(status, message)
         if method == "POST" and parts == ["metadata"]:
             if not user.has(AUTHORITY_METADATA):
                 return self._forbidden(AUTHORITY_METADATA)

@@ -190,3 +190,41 @@ def test_non_monthly_configuration_is_refused(small_sqlite_url, tmp_path, capsys
     argv = ["export", "--db", small_sqlite_url, "--period", "202402", "--config", str(config)]
     assert main(argv) == 1
     assert "OI_CLAIMS is configured Quarterly" in _error_line(capsys)
+
+
+def test_bad_dhis2_setting_is_one_line(small_sqlite_url, monkeypatch, capsys):
+    monkeypatch.setenv("DHIS2_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("DHIS2_TOKEN", "d2pat_secret_token")
+    monkeypatch.setenv("DHIS2_HTTP_ATTEMPTS", "abc")
+    assert main(["push", "--db", small_sqlite_url, "--period", "202401"]) == 1
+    assert _error_line(capsys) == (
+        "openimis-dhis2 push: error: DHIS2_HTTP_ATTEMPTS='abc' is not valid: expected an "
+        "integer >= 1"
+    )
+
+
+def test_tls_failure_reason_and_url_credentials_never_printed(
+    small_sqlite_url, dhis2_emulator, monkeypatch, capsys
+):
+    # https:// to a plain-HTTP server: a real TLS handshake failure.
+    host = dhis2_emulator.url.removeprefix("http://")
+    monkeypatch.setenv("DHIS2_URL", f"https://etl:Pa55-w0rd@{host}")
+    monkeypatch.setenv("DHIS2_HTTP_ATTEMPTS", "1")
+    assert main(["push", "--db", small_sqlite_url, "--period", "202401"]) == 1
+    captured = capsys.readouterr()
+    line = captured.err.strip().splitlines()[-1]
+    assert line.startswith(
+        f"openimis-dhis2 push: error: cannot reach DHIS2 at https://{host}: TLS: "
+    )
+    assert "wrong version number" in line.lower() or "record layer" in line.lower(), line
+    assert "Pa55-w0rd" not in captured.err + captured.out
+
+
+def test_credentials_in_dhis2_url_are_accepted(dhis2_emulator, monkeypatch, capsys):
+    user, password = dhis2_emulator.admin_auth
+    host = dhis2_emulator.url.removeprefix("http://")
+    monkeypatch.setenv("DHIS2_URL", f"http://{user}:{password}@{host}")
+    assert main(["metadata", "--push"]) == 0
+    captured = capsys.readouterr()
+    assert "metadata import OK" in captured.out or "metadata import" in captured.out
+    assert password not in captured.out + captured.err

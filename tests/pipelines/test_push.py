@@ -74,6 +74,12 @@ def test_push_records_summary_and_removes_stale_values(
     written = meta["updated"] if dhis2_emulator.profile.pipeline == "entry" else meta["imported"]
     assert (meta["status"], written, meta["conflicts"]) == ("SUCCESS", len(sent), 0)
     assert meta["stale_values_removed"] == 0 and "imported" in meta["summary"]
+    # Every org unit pushed is registered complete (DHIS2's reporting rates count these).
+    sent_units = {v["orgUnit"] for v in sent}
+    assert meta["registrations_complete"] == len(sent_units) and meta["registrations_removed"] == 0
+    assert {r for r in dhis2_emulator.registrations() if r[:2] == ("OI_CLAIMS", "202402")} == {
+        ("OI_CLAIMS", "202402", u) for u in sent_units
+    }
     stored = [v for v in dhis2_emulator.data_values() if v["period"] == "202402"]
     assert len(stored) == len(sent)
     (check,) = [
@@ -102,6 +108,9 @@ def test_push_records_summary_and_removes_stale_values(
     assert result.success
     (mat,) = result.asset_materializations_for_node("claims_push")
     assert mat.metadata["stale_values_removed"].value == len(vanished)
+    # The facility has no value left: its registration goes with them.
+    assert mat.metadata["registrations_removed"].value == 1
+    assert ("OI_CLAIMS", "202402", facility) not in dhis2_emulator.registrations()
     stored = [v for v in dhis2_emulator.data_values() if v["period"] == "202402"]
     assert not [v for v in stored if v["orgUnit"] == units[facility]]
     assert len(stored) == len(sent) - len(vanished)
