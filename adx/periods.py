@@ -284,9 +284,21 @@ _ADX_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def to_adx(period: Period | str) -> str:
-    """ADX period ``yyyy-MM-dd/<duration>`` of a Period or DHIS2 period id."""
+    """ADX period ``yyyy-MM-dd/<duration>`` of a Period or DHIS2 period id.
+
+    Refuses periods ADX cannot carry: DHIS2 picks the period type from the duration alone
+    (``AdxPeriod.parse``, 2.39-2.43), so ``2023-11-01/P3M`` is read as the calendar quarter 2023Q4,
+    not 2024NovQ1 -- the value would land in the wrong period without any conflict.
+    """
     p = parse_period(period) if isinstance(period, str) else period
-    return f"{p.start.isoformat()}/{DURATIONS[p.period_type]}"
+    text = f"{p.start.isoformat()}/{DURATIONS[p.period_type]}"
+    back = from_adx(text)
+    if (back.period_type, back.id) != (p.period_type, p.id):
+        raise PeriodError(
+            f"period {p.id} ({p.period_type}) cannot be sent as ADX: DHIS2 reads {text} as "
+            f"{back.id} ({back.period_type}); push this data set as dataValueSets JSON instead"
+        )
+    return text
 
 
 def from_adx(text: str) -> Period:

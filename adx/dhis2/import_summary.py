@@ -330,6 +330,9 @@ class MetadataImportResult:
     http_status: int | None = None
     import_mode: str = "COMMIT"
     type_stats: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Reported, never raised: a per-combo option combo maintenance answered 409 WARNING (an obsolete
+    # option combo could not be deleted) after the metadata import had already committed.
+    option_combo_warnings: tuple[str, ...] = ()
 
     def ok(self) -> bool:
         return self.status == "OK" and not self.errors

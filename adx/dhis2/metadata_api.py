@@ -7,7 +7,9 @@ import the per-combo maintenance call does (never the instance-wide one, CONTRAC
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +31,9 @@ _DATA_SET_FIELDS = (
     f"categoryCombo[{_COMBO_FIELDS}]],categoryCombo[id]],"
     "organisationUnits[id,code]"
 )
+
+
+log = logging.getLogger("adx.dhis2")
 
 
 def get_list(
@@ -156,25 +161,74 @@ def post_metadata(
             f"POST metadata: {conn.redact(exc)}", status=response.status_code
         ) from None
     if import_mode == "COMMIT" and result.ok() and update_option_combos:
-        combos = [c["id"] for c in bundle.get("categoryCombos") or () if c.get("id")]
-        update_category_option_combos(conn, combos or None)
+        combos = _changed_combos(bundle, result)
+        if combos:
+            warnings = update_category_option_combos(conn, combos)
+            if warnings:
+                result = dataclasses.replace(result, option_combo_warnings=tuple(warnings))
     return result
 
 
-def update_category_option_combos(conn: Connection, combo_ids: Iterable[str] | None = None) -> None:
-    """``POST /api/maintenance/categoryOptionComboUpdate`` (all, or per category combo)."""
-    paths = (
-        ["maintenance/categoryOptionComboUpdate"]
-        if combo_ids is None
-        else [f"maintenance/categoryOptionComboUpdate/categoryCombo/{c}" for c in combo_ids]
-    )
-    for path in paths:
+_CATEGORY_TYPES = ("CategoryCombo", "Category", "CategoryOption")
+
+
+def _changed_combos(bundle: Mapping[str, Any], result: MetadataImportResult) -> list[str]:
+    """The bundle's own category combos, when the import created or updated category metadata.
+
+    Never the instance-wide maintenance: without a combo id DHIS2 regenerates the option combos of
+    *every* combo of the instance, deleting obsolete ones and renaming others
+    (``MaintenanceController.updateCategoryOptionCombos`` → ``addAndPruneAllOptionCombos``, 2.39-2.43).
+    """
+    combos = [c["id"] for c in bundle.get("categoryCombos") or () if c.get("id")]
+    if not combos:
+        return []
+    stats = result.type_stats or {}
+    if stats and not any(
+        int((stats.get(t) or {}).get("created", 0)) + int((stats.get(t) or {}).get("updated", 0))
+        for t in _CATEGORY_TYPES
+    ):
+        return []  # nothing of the combos changed: their option combos are as DHIS2 left them
+    return combos
+
+
+def update_category_option_combos(conn: Connection, combo_ids: Iterable[str]) -> list[str]:
+    """``POST /api/maintenance/categoryOptionComboUpdate/categoryCombo/{id}`` for each combo.
+
+    Returns the warnings (a 409 WARNING: an obsolete option combo could not be deleted) instead of
+    raising them: the metadata they follow is already committed. Other failures raise DHIS2Error.
+    The instance-wide form (no combo id) is never sent.
+    """
+    if combo_ids is None or isinstance(combo_ids, str):
+        raise ValueError("combo_ids must list category combo ids: the instance-wide maintenance "
+                         "regenerates every combo of the DHIS2 instance and is never called")  # fmt: skip
+    warnings: list[str] = []
+    for combo_id in combo_ids:
+        if not combo_id:
+            raise ValueError("empty category combo id")
+        path = f"maintenance/categoryOptionComboUpdate/categoryCombo/{combo_id}"
         response = conn.request("POST", path)
+        if response.status_code == 409 and _is_warning(response):
+            warnings.append(f"{combo_id}: {conn.message(response)}")
+            log.warning("option combo maintenance of %s: %s", combo_id, conn.message(response))
+            continue
         if response.status_code >= 300:
             raise DHIS2Error(
                 f"POST {path} failed: HTTP {response.status_code} {conn.message(response)}",
                 status=response.status_code,
             )
+    return warnings
+
+
+def _is_warning(response: Any) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    inner = body.get("response") if isinstance(body, Mapping) else None
+    statuses = {body.get("status") if isinstance(body, Mapping) else None}
+    if isinstance(inner, Mapping):
+        statuses.add(inner.get("status"))
+    return "WARNING" in statuses
 
 
 def code_filters(codes: Sequence[str], size: int) -> Iterator[str]:

@@ -302,6 +302,16 @@ class EntryImporter:
             return
         if not self.user.superuser and not can_data_write(self.user, ds):
             raise EntryError("E8010", ds["id"])
+        if not self.user.superuser:
+            outside_user = sorted(
+                {
+                    v["ou"]["id"]
+                    for v in values
+                    if not self.store.in_hierarchy(self.user, v["ou"]["id"])
+                }
+            )
+            if outside_user:
+                raise EntryError("E8011", outside_user)
         members = {(e.get("dataElement") or {}).get("id") for e in ds.get("dataSetElements") or []}
         outside = sorted({v["de"]["id"] for v in values} - members)
         if outside:
