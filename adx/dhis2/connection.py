@@ -58,6 +58,7 @@ class Connection:
         sleep: Callable[[float], None] = time.sleep,
         async_timeout: float = 3600.0,
         poll_interval: float = 1.0,
+        summary_timeout: float = 30.0,
     ):
         url, url_user, url_password = split_userinfo(base_url.strip())
         username = username or url_user
@@ -70,6 +71,7 @@ class Connection:
         self.retries = retries or RetryPolicy()
         self.async_timeout = async_timeout
         self.poll_interval = poll_interval
+        self.summary_timeout = summary_timeout
         self.sleep = sleep
         self._session = session or requests.Session()
         self._owns_session = session is None
@@ -101,6 +103,7 @@ class Connection:
             ),
             "async_timeout": settings.async_timeout,
             "poll_interval": settings.poll_interval,
+            "summary_timeout": settings.summary_timeout,
         }
         options.update(kwargs)
         return cls(settings.url, **options)

@@ -304,6 +304,7 @@ def _job_summary(
         timeout=conn.async_timeout if options.async_timeout is None else options.async_timeout,
         interval=conn.poll_interval if options.poll_interval is None else options.poll_interval,
         on_message=on_message,
+        summary_timeout=conn.summary_timeout,
     )
 
 
