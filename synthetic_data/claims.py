@@ -357,7 +357,7 @@ def _line_frames(
     n = len(outcome.status)
     frames = {}
     totals = {"claimed": np.zeros(n), "approved": np.zeros(n), "valuated": np.zeros(n)}
-    cats = {c: np.zeros(n, bool) for c in CATEGORY_SERVICES}
+    cats: dict[str, BoolArray] = {c.value: np.zeros(n, bool) for c in CATEGORY_SERVICES}
     for kind in ("svc", "itm"):
         line = lines[kind]
         co = line.claim_of
@@ -486,7 +486,7 @@ def _claim_frame(
     review = REVIEW_CODES[rng.choice(4, n, p=REVIEW_P)]
     admin = ref.hf_admin[np.searchsorted(ref.hf_ids, enc.hf)]
     visit = VISIT_TYPES[rng.choice(4, n, p=VISIT_P)]
-    secondary = rng.random((n, 4)) < np.array([0.2, 0.06, 0.02, 0.01])
+    secondary: BoolArray = rng.random((n, 4)) < np.array([0.2, 0.06, 0.02, 0.01])
     sec_codes = ref.icd_ids[rng.integers(0, len(ref.icd_ids), (n, 4))]
     not_valuated = status != ClaimStatus.VALUATED
     claims = pd.DataFrame(
@@ -523,7 +523,7 @@ def _claim_frame(
             "ICDID3": nullable_int(
                 sec_codes[:, 2], ~(secondary[:, 0] & secondary[:, 1] & secondary[:, 2])
             ),
-            "ICDID4": nullable_int(sec_codes[:, 3], ~secondary.all(axis=1)),
+            "ICDID4": nullable_int(sec_codes[:, 3], ~np.logical_and.reduce(secondary, axis=1)),
             "InsureeID": people.insuree_ids[visits.member],
             "ValidityFrom": stamps(vf_day, rng),
             "ValidityTo": stamps(vf_day, rng, null=np.ones(n, bool)),
@@ -533,7 +533,7 @@ def _claim_frame(
     return claims, submit_day
 
 
-def _date_errors(ctx, claims: pd.DataFrame, frames: dict) -> None:
+def _date_errors(ctx: Context, claims: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
     """Rare data-entry errors (visit ending before it starts, claimed before the visit, approved
     over claimed, processed before claimed, valuated without any current line), drawn from their
     own random stream so that the rest of the generated data does not change."""
@@ -555,7 +555,15 @@ def _date_errors(ctx, claims: pd.DataFrame, frames: dict) -> None:
         frame["ValidityTo"] = frame["ValidityTo"].where(~gone, frame["ValidityFrom"] + day)
 
 
-def _claim_mess(ctx, rng, claims: pd.DataFrame, frames: dict, submit_day, checked):
+def _claim_mess(
+    ctx: Context,
+    rng: np.random.Generator,
+    claims: pd.DataFrame,
+    frames: dict[str, pd.DataFrame],
+    submit_day: IntArray,
+    checked: BoolArray,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Deleted claims and lines, data-entry errors, and history copies of claims and lines."""
     n = len(claims)
     claim_ids = claims["ClaimID"].to_numpy()
     # Deleted claims; half of their lines stay current (seen in openIMIS's demo data).
@@ -636,16 +644,22 @@ def _claim_mess(ctx, rng, claims: pd.DataFrame, frames: dict, submit_day, checke
     )
 
 
-def _sample_rows(rng, p: np.ndarray) -> np.ndarray:
+def _sample_rows(rng: np.random.Generator, p: FloatArray) -> IntArray:
     cdf = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
-    return np.minimum((rng.random(len(p))[:, None] > cdf).sum(axis=1), p.shape[1] - 1)
+    picked: IntArray = np.minimum((rng.random(len(p))[:, None] > cdf).sum(axis=1), p.shape[1] - 1)
+    return picked
 
 
-def _cdf_pick(u: np.ndarray, probs: list[float]) -> np.ndarray:
-    return np.minimum(np.searchsorted(np.cumsum(probs), u, side="right"), len(probs) - 1)
+def _cdf_pick(u: FloatArray, probs: list[float]) -> IntArray:
+    picked: IntArray = np.minimum(
+        np.searchsorted(np.cumsum(probs), u, side="right"), len(probs) - 1
+    )
+    return picked
 
 
-def _facility(ref: Reference, rng, district: np.ndarray, inpatient: np.ndarray) -> np.ndarray:
+def _facility(
+    ref: Reference, rng: np.random.Generator, district: IntArray, inpatient: BoolArray
+) -> IntArray:
     n = len(district)
     order = np.argsort(ref.hf_district, kind="stable")
     counts = np.bincount(ref.hf_district, minlength=len(ref.district_ids))
@@ -656,10 +670,12 @@ def _facility(ref: Reference, rng, district: np.ndarray, inpatient: np.ndarray) 
     big = np.flatnonzero(ref.hf_level != HFLevel.DISPENSARY)
     need = inpatient & (ref.hf_level[hf_idx] == HFLevel.DISPENSARY)
     hf_idx[need] = big[rng.integers(0, len(big), need.sum())]
-    return ref.hf_ids[hf_idx]
+    hf: IntArray = ref.hf_ids[hf_idx]
+    return hf
 
 
-def _coverage(cover: Cover, fam: np.ndarray, day: np.ndarray):
+def _coverage(cover: Cover, fam: IntArray, day: IntArray) -> tuple[BoolArray, IntArray, IntArray]:
+    """Whether a current, effective policy of the family covers each day; its PolicyID, ProdID."""
     key = cover.family.astype(np.int64) * 1_000_000 + (cover.start - 0)
     q = fam.astype(np.int64) * 1_000_000 + day
     k = np.searchsorted(key, q, side="right") - 1
@@ -687,7 +703,20 @@ def _item(code: str) -> int:
     return _ITEM_CODE.index(code)
 
 
-def _service_lines(ref: Reference, rng, group, inpatient, stay, malaria):
+Lines = tuple[
+    IntArray, IntArray, FloatArray, FloatArray
+]  # claim index, catalogue index, qty, price
+
+
+def _service_lines(
+    ref: Reference,
+    rng: np.random.Generator,
+    group: IntArray,
+    inpatient: BoolArray,
+    stay: IntArray,
+    malaria: BoolArray,
+) -> Lines:
+    """A primary service by diagnosis and setting, stay days, malaria microscopy, extras."""
     n = len(group)
     # primary service by diagnosis and setting
     primary = np.where(
@@ -703,18 +732,18 @@ def _service_lines(ref: Reference, rng, group, inpatient, stay, malaria):
     )
     primary = np.where(group == 3, _svc("SU0001"), primary)
     qty = np.ones(n)
-    claim_of = [np.arange(n)]
-    idx = [primary]
+    claim_ofs = [np.arange(n)]
+    idxs = [primary]
     qtys = [qty]
     # hospital stay lines
     stay_rows = np.flatnonzero(inpatient)
-    claim_of.append(stay_rows)
-    idx.append(np.where(np.isin(group[stay_rows], [2, 3]), _svc("HO0002"), _svc("HO0001")))
+    claim_ofs.append(stay_rows)
+    idxs.append(np.where(np.isin(group[stay_rows], [2, 3]), _svc("HO0002"), _svc("HO0001")))
     qtys.append(stay[stay_rows].astype(np.float64))
     # malaria microscopy half the time
     mal = np.flatnonzero(malaria & (rng.random(n) < 0.5))
-    claim_of.append(mal)
-    idx.append(np.full(len(mal), _svc("LB0001")))
+    claim_ofs.append(mal)
+    idxs.append(np.full(len(mal), _svc("LB0001")))
     qtys.append(np.ones(len(mal)))
     # extra services from everything else (labs, minor surgery, uncategorised, the unusual one)
     extra_n = rng.poisson(0.35, n)
@@ -742,18 +771,19 @@ def _service_lines(ref: Reference, rng, group, inpatient, stay, malaria):
     )
     weights = np.array([20, 15, 10, 5, 8, 6, 6, 3, 3, 1, 1, 1, 1, 5], dtype=float)
     extra_idx = pool[rng.choice(len(pool), len(extra_claim), p=weights / weights.sum())]
-    claim_of.append(extra_claim)
-    idx.append(extra_idx)
+    claim_ofs.append(extra_claim)
+    idxs.append(extra_idx)
     qtys.append(np.ones(len(extra_claim)))
-    claim_of = np.concatenate(claim_of)
-    idx = np.concatenate(idx)
+    claim_of = np.concatenate(claim_ofs)
+    idx = np.concatenate(idxs)
     qty = np.concatenate(qtys)
     order = np.argsort(claim_of, kind="stable")
     claim_of, idx, qty = claim_of[order], idx[order], qty[order]
     return claim_of, idx, qty, ref.service_price[idx]
 
 
-def _item_lines(ref: Reference, rng, group):
+def _item_lines(ref: Reference, rng: np.random.Generator, group: IntArray) -> Lines:
+    """Drugs and consumables, more likely the ones that treat the claim's diagnosis group."""
     n = len(group)
     n_items = len(ITEMS)
     base = np.ones(n_items)
