@@ -152,4 +152,5 @@ class RejectionReason(IntEnum):
     DIAGNOSIS_NOT_IN_LIST = 8
     INVALID_TARGET_DATE = 9
     CARE_TYPE = 10
+    MAX_PROVISIONS = 16
     WAITING_PERIOD = 17
