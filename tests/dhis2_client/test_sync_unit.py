@@ -65,9 +65,7 @@ def test_remove_stale_deletes_and_reports():
         v("OU1", "202401", "A", "6", (("SEX", "F"), ("AGE", "Y"))),
         v("OU1", "202402", "A", "1"),
     ]
-    result = remove_stale(
-        dhis2, current, data_set="DS", org_units=["OU2", "OU1"], periods=["202401", "202402"]
-    )
+    result = remove_stale(dhis2, current, Scope.of("DS", ["OU2", "OU1"], ["202401", "202402"]))
     assert dhis2.reads == [("DS", ("202401", "202402"), ("OU1", "OU2"))]
     (pushed, options), = dhis2.pushes  # fmt: skip
     assert options.import_strategy == "DELETE" and options.dry_run is False
