@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO, cast, overload
 
 from adx.dhis2.metadata import coc_uid
+from adx.json_types import JsonObject
 from adx.model import DataValue
 from adx.periods import PeriodError, parse_period
 
@@ -198,7 +199,6 @@ _OVERRIDING = ("period", "orgUnit", "attributeOptionCombo")
 
 
 # a data value object as DHIS2 sends it: field values are JSON (strings, numbers, booleans)
-JsonObject = dict[str, Any]
 Source = bytes | str | Path | BinaryIO | TextIO
 
 
