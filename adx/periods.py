@@ -325,22 +325,30 @@ def from_adx(text: str) -> Period:
         start = date.fromisoformat(start_text)
     except ValueError:
         raise PeriodError(f"start of ADX period {text!r} is not a valid date") from None
-    if duration == "P1D":
-        ptype = "Daily"
-    elif duration == "P7D":
+    return period_containing(_adx_period_type(text, duration, start), start)
+
+
+# ADX durations whose period type does not depend on the start date
+_FIXED_DURATIONS = {
+    "P1D": "Daily",
+    "P14D": "BiWeekly",
+    "P1M": "Monthly",
+    "P2M": "BiMonthly",
+    "P3M": "Quarterly",
+}
+
+
+def _adx_period_type(text: str, duration: str, start: date) -> str:
+    """The DHIS2 period type of an ADX duration (weekly, six-monthly, yearly: by the start)."""
+    fixed = _FIXED_DURATIONS.get(duration)
+    if fixed is not None:
+        return fixed
+    if duration == "P7D":
         ptype = _WEEKLY_BY_WEEKDAY.get(start.weekday())
         if ptype is None:
             raise PeriodError(
                 f"{text} is invalid weekly type (weeks start Mon, Wed, Thu, Sat or Sun)"
             )
-    elif duration == "P14D":
-        ptype = "BiWeekly"
-    elif duration == "P1M":
-        ptype = "Monthly"
-    elif duration == "P2M":
-        ptype = "BiMonthly"
-    elif duration == "P3M":
-        ptype = "Quarterly"
     elif duration == "P6M":
         ptype = _SIX_BY_MONTH.get(start.month)
         if ptype is None:
@@ -353,6 +361,7 @@ def from_adx(text: str) -> Period:
             raise PeriodError(
                 f"{text} is invalid yearly type (start month Jan, Apr, Jul, Oct or Nov)"
             )
+    return ptype
     return period_containing(ptype, start)
 
 

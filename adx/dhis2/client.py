@@ -29,6 +29,7 @@ from adx.dhis2.import_summary import ImportResult, MetadataImportResult
 from adx.dhis2.push import DEFAULT_MAX_BYTES, PushError, PushOptions, PushProgress, push
 from adx.dhis2.settings import DHIS2Settings
 from adx.dhis2.snapshot import MetadataSnapshot
+from adx.json_types import JsonObject
 from adx.model import DataValue
 
 log = logging.getLogger("adx.dhis2")
@@ -66,7 +67,7 @@ class DHIS2Client(Connection):
 
     # --- system ---------------------------------------------------------------------------
 
-    def system_info(self, *, check_version: bool = True, strict: bool = False) -> dict:
+    def system_info(self, *, check_version: bool = True, strict: bool = False) -> JsonObject:
         """``GET /api/system/info``; checks the version against the supported 2.39-2.43.
 
         Older than 2.38 is refused (no WebMessage envelope, other task categories). 2.38 and
@@ -74,7 +75,7 @@ class DHIS2Client(Connection):
         ``strict=True``. The requests the client sends work unchanged on 2.39-2.43 (explicit
         ``idScheme=CODE`` for ADX, ``format=adx+xml`` and input id schemes on read-back).
         """
-        info = self.get_json("system/info")
+        info: JsonObject = self.get_json("system/info")
         version = str(info.get("version", ""))
         self._version = parse_version(version)
         if check_version:
@@ -153,16 +154,18 @@ class DHIS2Client(Connection):
         key: str,
         params: Sequence[tuple[str, str]] = (),
         page_size: int | None = None,
-    ) -> list[dict]:
+    ) -> list[JsonObject]:
         return metadata_api.get_list(self, endpoint, key, params, page_size)
 
-    def get_data_sets(self, codes: Iterable[str]) -> list[dict]:
+    def get_data_sets(self, codes: Iterable[str]) -> list[JsonObject]:
         return metadata_api.get_data_sets(self, codes)
 
-    def get_category_option_combos(self, combo_ids: Iterable[str]) -> list[dict]:
+    def get_category_option_combos(self, combo_ids: Iterable[str]) -> list[JsonObject]:
         return metadata_api.get_category_option_combos(self, combo_ids)
 
-    def get_org_units(self, codes: Iterable[str], *, page_size: int | None = None) -> list[dict]:
+    def get_org_units(
+        self, codes: Iterable[str], *, page_size: int | None = None
+    ) -> list[JsonObject]:
         return metadata_api.get_org_units(self, codes, page_size=page_size)
 
     def metadata_snapshot(

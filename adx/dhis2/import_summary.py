@@ -362,7 +362,8 @@ def parse_metadata_report(
     """Parse the (WebMessage-wrapped or bare) ImportReport of ``POST /api/metadata``."""
     if not isinstance(body, Mapping):
         raise ImportSummaryError(f"expected a JSON object, got {_snippet(body)}")
-    report = body.get("response") if isinstance(body.get("response"), Mapping) else body
+    inner = body.get("response")
+    report: Mapping[str, Any] = inner if isinstance(inner, Mapping) else body
     if "typeReports" not in report and "stats" not in report:
         message = body.get("message")
         raise ImportSummaryError(

@@ -22,6 +22,7 @@ from adx.dhis2.import_summary import (
 )
 from adx.dhis2.snapshot import MetadataSnapshot
 from adx.dhis2.uids import DEFAULT_CATEGORY_COMBO
+from adx.json_types import JsonObject
 
 _COMBO_FIELDS = "id,code,categories[id,code,categoryOptions[id,code]]"
 _DATA_SET_FIELDS = (
@@ -42,12 +43,12 @@ def get_list(
     key: str,
     params: Sequence[tuple[str, str]] = (),
     page_size: int | None = None,
-) -> list[dict]:
+) -> list[JsonObject]:
     """All objects of a metadata list: ``paging=false``, or a pager loop with ``page_size``."""
     if page_size is None:
         body = conn.get_json(endpoint, [*params, ("paging", "false")])
         return list(body.get(key) or [])
-    out: list[dict] = []
+    out: list[JsonObject] = []
     page = 1
     while True:
         body = conn.get_json(endpoint, [*params, ("page", str(page)), ("pageSize", str(page_size))])
@@ -58,9 +59,9 @@ def get_list(
         page += 1
 
 
-def get_data_sets(conn: Connection, codes: Iterable[str]) -> list[dict]:
+def get_data_sets(conn: Connection, codes: Iterable[str]) -> list[JsonObject]:
     """Data sets by code with elements, their combos, attribute combo and org units."""
-    out: list[dict] = []
+    out: list[JsonObject] = []
     for flt in code_filters(sorted(set(codes)), 50):
         out += get_list(
             conn, "dataSets", "dataSets", [("filter", flt), ("fields", _DATA_SET_FIELDS)]
@@ -68,9 +69,9 @@ def get_data_sets(conn: Connection, codes: Iterable[str]) -> list[dict]:
     return out
 
 
-def get_category_option_combos(conn: Connection, combo_ids: Iterable[str]) -> list[dict]:
+def get_category_option_combos(conn: Connection, combo_ids: Iterable[str]) -> list[JsonObject]:
     """Option combos of category combos (by UID), with their options' codes."""
-    out: list[dict] = []
+    out: list[JsonObject] = []
     for combo_id in sorted(set(combo_ids)):
         out += get_list(
             conn,
@@ -88,8 +89,8 @@ def get_category_option_combos(conn: Connection, combo_ids: Iterable[str]) -> li
 
 def get_org_units(
     conn: Connection, codes: Iterable[str], *, page_size: int | None = None
-) -> list[dict]:
-    out: list[dict] = []
+) -> list[JsonObject]:
+    out: list[JsonObject] = []
     for flt in code_filters(sorted(set(codes)), 100):
         out += get_list(
             conn,
@@ -106,14 +107,13 @@ def metadata_snapshot(
 ) -> MetadataSnapshot:
     """What pre-flight validation and JSON pushes need, read from DHIS2."""
     ds_json = get_data_sets(conn, data_sets)
-    combo_ids = set()
+    found: set[str | None] = set()
     for ds in ds_json:
-        combo_ids.add((ds.get("categoryCombo") or {}).get("id"))
+        found.add((ds.get("categoryCombo") or {}).get("id"))
         for dse in ds.get("dataSetElements") or ():
-            combo_ids.add(((dse.get("dataElement") or {}).get("categoryCombo") or {}).get("id"))
-    combo_ids.discard(None)
-    combo_ids.discard(DEFAULT_CATEGORY_COMBO)
-    cocs: list[dict] = []
+            found.add(((dse.get("dataElement") or {}).get("categoryCombo") or {}).get("id"))
+    combo_ids = {c for c in found if c is not None and c != DEFAULT_CATEGORY_COMBO}
+    cocs: list[JsonObject] = []
     for combo_id in sorted(combo_ids):
         for coc in get_category_option_combos(conn, [combo_id]):
             coc["categoryCombo"] = {"id": combo_id}

@@ -206,7 +206,7 @@ def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) ->
     options.default_scheme = "CODE"
     try:
         summary = _import_adx(store, user, options, body)
-    except _Fatal as exc:
+    except _FatalError as exc:
         return ImportSummary(status="ERROR", description=f"The import process failed: {exc}",
                              data_set_complete=None, import_options=None)  # fmt: skip
     if (
@@ -222,7 +222,7 @@ def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) ->
     return summary
 
 
-class _Fatal(Exception):
+class _FatalError(Exception):
     pass
 
 
@@ -249,7 +249,7 @@ def _import_adx(store: Store, user: User, options: ImportOptions, body: bytes) -
                     elif in_adx and name == "group":
                         if malformed_at is not None and groups_done >= malformed_at:
                             if fatal:
-                                raise _Fatal("XMLStreamException: malformed XML")
+                                raise _FatalError("XMLStreamException: malformed XML")
                             return _failed(groups_done, None)
                         current_group = converter.group_attributes(element)
                         if not fanout:
@@ -260,7 +260,7 @@ def _import_adx(store: Store, user: User, options: ImportOptions, body: bytes) -
                         converter.data_value(element, current_group, stream)
                     except AdxError as exc:
                         if fatal:
-                            raise _Fatal(exc.message) from None
+                            raise _FatalError(exc.message) from None
                         adx_conflicts.append(exc)
                 elif name == "group" and current_group is not None:
                     current_group = None
@@ -273,11 +273,11 @@ def _import_adx(store: Store, user: User, options: ImportOptions, body: bytes) -
             summary = importer.finish()
     except AdxError as exc:
         if fatal:
-            raise _Fatal(exc.message) from None
+            raise _FatalError(exc.message) from None
         return _failed(groups_done, exc)
     except etree.XMLSyntaxError as exc:
         if fatal:
-            raise _Fatal(f"XMLStreamException: {exc}") from None
+            raise _FatalError(f"XMLStreamException: {exc}") from None
         return _failed(groups_done, None)
     for exc in adx_conflicts:
         summary.add_legacy(exc.object, exc.message)

@@ -15,7 +15,7 @@ from .valuetypes import VALUE_TYPES
 ERROR_MESSAGE = "One or more errors occurred, please see full details in import report."
 
 
-class BadRequest(ValueError):
+class BadRequestError(ValueError):
     """A payload DHIS2 cannot even deserialise (HTTP 400)."""
 
 
@@ -55,7 +55,7 @@ def _check_enums(plural: str, obj: dict) -> None:
         value = obj.get(prop)
         if value is not None and value not in allowed:
             # Jackson rejects unknown enum constants before any validation runs.
-            raise BadRequest(f"Cannot deserialize value of type `{prop}` from String \"{value}\": not one of the "
+            raise BadRequestError(f"Cannot deserialize value of type `{prop}` from String \"{value}\": not one of the "
                              f"values accepted for Enum class: [{', '.join(sorted(allowed))}]")  # fmt: skip
 
 
@@ -91,13 +91,13 @@ def import_metadata(store: Store, payload: dict, params: dict[str, list[str]]) -
     atomic = params.get("atomicMode", ["ALL"])[0].upper()
     identifier = params.get("identifier", ["UID"])[0].upper()
     if not isinstance(payload, dict):
-        raise BadRequest("Metadata payload must be a JSON object")
+        raise BadRequestError("Metadata payload must be a JSON object")
     with store.lock:
         payload_objs: dict[str, list[dict]] = {}
         for plural in IMPORT_ORDER:
             objs = payload.get(plural) or []
             if not isinstance(objs, list):
-                raise BadRequest(f"Property `{plural}` must be a list")
+                raise BadRequestError(f"Property `{plural}` must be a list")
             payload_objs[plural] = [copy.deepcopy(o) for o in objs]
             for obj in payload_objs[plural]:
                 _check_enums(plural, obj)
@@ -197,7 +197,7 @@ def _validate(
         return errors
     for prop in otype.required:
         value = obj.get(prop)
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             errors.append(
                 _error("E4000", f"Missing required property `{prop}`.", plural, prop, None, uid)
             )

@@ -179,7 +179,7 @@ class Dhis2Emulator:
         rest = re.sub(r"\.json$", "", rest)
         try:
             return self._route(method, rest, params, headers, body, auth.user, version)
-        except (PayloadError, metadata.BadRequest, query.QueryError, ValueError) as exc:
+        except (PayloadError, metadata.BadRequestError, query.QueryError, ValueError) as exc:
             return json_response(400, error_message(400, str(exc)))
 
     def _forbidden(self, authority: str) -> Response:
@@ -485,4 +485,5 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+    # http.server dispatches on these exact method names
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle  # noqa: N815
