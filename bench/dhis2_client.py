@@ -124,7 +124,10 @@ def main() -> None:
         units = [OrgUnit("ROOT", "Root")] + [OrgUnit(o, o, "ROOT") for o in small_ous]
         _check(c.post_metadata(build_bundle(Catalogue((DS,)), org_units=units)).ok(), "metadata")
         result, t_push = timed(lambda: c.push(small))
-        _check(result.ok() and result.imported == len(small), result.summary())
+        # 2.43 (the emulator's default profile) counts every written value as updated, zeros
+        # of zero-significant elements are not stored before it: compare what was written.
+        written = result.imported + result.counts.updated
+        _check(result.ok() and written == len(small), result.summary())
         back, t_read = timed(lambda: c.read_values("DS_B", {v.period for v in small}, small_ous))
         _check(len(back) == len(small), f"read back {len(back)} of {len(small)}")
     print(
