@@ -62,7 +62,9 @@ def pick(values: Sequence[str], idx: np.ndarray) -> pd.arrays.ArrowStringArray:
     return text(arr)
 
 
-def join_text(*parts: pd.Series | str, sep: str = " ") -> pd.arrays.ArrowStringArray:
+def join_text(
+    *parts: pd.Series | pd.arrays.ArrowStringArray | str, sep: str = " "
+) -> pd.arrays.ArrowStringArray:
     arrays = [
         p if isinstance(p, str) else pa.array(p, type=pa.string(), from_pandas=True) for p in parts
     ]

@@ -449,12 +449,13 @@ def _insurance_numbers(ctx: Context, ids: np.ndarray) -> pd.arrays.ArrowStringAr
     return codes(ctx.profile.insurance_prefix, 10 ** (digits - 1) + ids, digits)
 
 
-def _hf_in_district(ref: Reference, rng, district: np.ndarray) -> np.ndarray:
+def _hf_in_district(ref: Reference, rng: np.random.Generator, district: np.ndarray) -> np.ndarray:
     order = np.argsort(ref.hf_district, kind="stable")
     counts = np.bincount(ref.hf_district, minlength=len(ref.district_ids))
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     k = starts[district] + (rng.random(len(district)) * counts[district]).astype(np.int64)
-    return ref.hf_ids[order[k]]
+    hf_ids: np.ndarray = ref.hf_ids[order[k]]
+    return hf_ids
 
 
 def _dob_errors(ctx: Context, insurees: pd.DataFrame, is_head: np.ndarray) -> None:
@@ -470,7 +471,14 @@ def _dob_errors(ctx: Context, insurees: pd.DataFrame, is_head: np.ndarray) -> No
     insurees["DOB"] = dob
 
 
-def _mess(ctx: Context, rng, insurees: pd.DataFrame, families: pd.DataFrame, is_head: np.ndarray):
+def _mess(
+    ctx: Context,
+    rng: np.random.Generator,
+    insurees: pd.DataFrame,
+    families: pd.DataFrame,
+    is_head: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """History copies and deletions of insurees and families, and the DOB errors."""
     n, n_fam = len(insurees), len(families)
     _dob_errors(ctx, insurees, is_head)
     # Deleted insurees (never heads, so families keep a current head); claims may still point at them.
