@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from openimis_db.codes import CareType, HFLevel, LocationType
 from synthetic_data import catalogue as cat
 from synthetic_data._util import (
     codes,
@@ -157,7 +158,15 @@ def _staff_names(
 def _locations(ctx: Context, rng: np.random.Generator, id_rng: np.random.Generator) -> _Parts:
     n_r, n_d, n_w, n_v = tree_shape(ctx.options.n_insurees)
     counts = [n_r, n_r * n_d, n_r * n_d * n_w, n_r * n_d * n_w * n_v]
-    kinds = ["R", "D", "W", "V"]
+    kinds = [
+        t.value
+        for t in (
+            LocationType.REGION,
+            LocationType.DISTRICT,
+            LocationType.WARD,
+            LocationType.VILLAGE,
+        )
+    ]
     prefixes = ["R", "D", "W", "V"]
     widths = [2, 3, 5, 7]
     parts, ids_by_level = [], []
@@ -204,7 +213,7 @@ def _locations(ctx: Context, rng: np.random.Generator, id_rng: np.random.Generat
     other = rng.binomial(3, 0.2, n_villages)
     fams = np.round(pop / rng.uniform(4.5, 5.5, n_villages)).astype(np.int64)
     missing = rng.random(n_villages) < 0.03
-    v = frame["LocationType"] == "V"
+    v = frame["LocationType"] == LocationType.VILLAGE
     for col, val in (
         ("MalePopulation", male),
         ("FemalePopulation", female),
@@ -269,8 +278,9 @@ def _health_facilities(
     level = np.array(levels)
     district = np.array(districts)
     ids = ctx.ids("tblHF", n)
-    care = np.where(level == "H", "B", np.where(level == "C", "B", "O"))
-    care = np.where((level == "H") & (rng.random(n) < 0.3), "I", care)
+    hospital, centre = level == HFLevel.HOSPITAL, level == HFLevel.HEALTH_CENTRE
+    care = np.where(hospital | centre, CareType.BOTH.value, CareType.OUT_PATIENT.value)
+    care = np.where(hospital & (rng.random(n) < 0.3), CareType.IN_PATIENT.value, care)
     names = _place_names(id_rng, ctx.pools.localities, n).to_numpy()
     formats = ctx.profile.facility_names
     hf_names = text([formats[lv].format(name) for lv, name in zip(level, names, strict=True)])

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from openimis_db import tables as t
+from openimis_db.codes import Gender
 from openimis_db.engine import redact_url
 from synthetic_data.options import GenerationError
 
@@ -30,7 +31,11 @@ GENERATED_TABLES = (
     "tblClaimItems",
     "tblClaimServices",
 )  # tblGender is base data: written only in create mode
-BASE_GENDERS = [("M", "Male", None, 1), ("F", "Female", None, 2), ("O", "Other", None, 3)]
+BASE_GENDERS = [
+    (Gender.MALE.value, "Male", None, 1),
+    (Gender.FEMALE.value, "Female", None, 2),
+    (Gender.OTHER.value, "Other", None, 3),
+]
 
 
 def _pk(table: sa.Table) -> sa.Column[Any]:
@@ -68,7 +73,7 @@ def prepare(engine: sa.Engine, mode: str) -> dict[str, int]:
         )
     with engine.connect() as conn:
         genders = {r[0] for r in conn.execute(sa.select(t.tblGender.c.Code))}
-        if not {"M", "F", "O"} <= genders:
+        if not set(Gender) <= genders:
             raise GenerationError(
                 f"{where}: tblGender lacks the base codes M, F, O (has {sorted(genders)}); "
                 "load openIMIS's base data first"
