@@ -12,7 +12,7 @@ from adx.periods import Period
 
 from .build import build_dataset
 from .config import CatalogueConfig
-from .duck import SnapshotLike, read_sql, session
+from .duck import SnapshotLike, read_sql, run_query, session
 from .orgunits import org_units, residence_keys
 from .periods import check_periods
 from .registry import DATASETS, FACTS, resolve_dataset
@@ -24,13 +24,13 @@ def fact_tables(facts: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(s.table for f in facts for s in FACTS[f].sources))
 
 
-def fact_sql(fact: str) -> str:
-    """The fact's SQL with the long-form column types fixed (DuckDB sums are HUGEINT)."""
+def fact_columns(query: str) -> str:
+    """The fact's final query with the long-form column types fixed (DuckDB sums are HUGEINT)."""
     return (
         "SELECT CAST(measure AS VARCHAR) AS measure, CAST(period AS VARCHAR) AS period, "
         "CAST(org_key AS BIGINT) AS org_key, CAST(dim1 AS VARCHAR) AS dim1, "
         "CAST(dim2 AS VARCHAR) AS dim2, CAST(value AS BIGINT) AS value, "
-        f"CAST(divisor AS BIGINT) AS divisor FROM (\n{read_sql(fact)}\n)"
+        f"CAST(divisor AS BIGINT) AS divisor FROM (\n{query}\n)"
     )
 
 
@@ -59,7 +59,10 @@ def compute_facts(
     """Long-form rows (``FACT_COLUMNS``) of the facts, from one DuckDB session."""
     residence = residence_keys(org_units_frame)
     with session(snapshot, fact_tables(facts), periods, config, residence) as con:
-        parts = [con.execute(fact_sql(f)).to_arrow_table().to_pandas() for f in facts]
+        parts = [
+            run_query(con, read_sql(f), fact_columns, lambda cur: cur.to_arrow_table().to_pandas())
+            for f in facts
+        ]
     non_empty = [p for p in parts if len(p)]
     frame = pd.concat(non_empty, ignore_index=True) if non_empty else parts[0]
     return normalise(frame)

@@ -1,5 +1,6 @@
 """The DuckDB session over a snapshot: views of the Parquet files, the run's periods, the
-residence roll-up and the catalogue's SQL macros (age bands, claim date rule, cents).
+residence roll-up (table ``residence``: join it, ``COALESCE(res_key, location)``; a
+correlated-subquery macro stalled DuckDB 1.5 on large snapshots) and the catalogue's SQL macros (age bands, claim date rule, cents).
 
 In-process, with a memory limit and a spill directory, so a large range spills instead of
 growing (DESIGN.md). Views: ``tblX`` holds the current rows, ``tblX_all`` every row read (the
@@ -8,11 +9,12 @@ rows "as they stand" that referenced attributes come from).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import duckdb
 import pandas as pd
@@ -21,6 +23,7 @@ from adx.periods import Period
 
 from .config import LEVEL_TYPE, CatalogueConfig
 
+T = TypeVar("T")
 SQL_DIR = Path(__file__).parent / "sql"
 # Cast on read: SQL Server smalldatetime claim dates become dates, exact-text amounts decimals.
 DATE_COLUMNS = frozenset(
@@ -49,6 +52,46 @@ class SnapshotLike(Protocol):
 
 def read_sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+_TEMP_TABLE = re.compile(r"CREATE\s+TEMP(?:ORARY)?\s+TABLE\s+(\w+)", re.IGNORECASE)
+
+
+def split_statements(sql: str) -> tuple[list[str], str]:
+    """(set-up statements, final query) of a SQL file whose statements end with ``;`` at the
+    end of a line. Set-up statements may only create temporary tables."""
+    code = re.sub(r"--[^\n]*", "", sql)  # comments may hold semicolons (no string holds "--")
+    parts = [s for s in re.split(r";[ \t]*(?:\n|$)", code) if s.strip()]
+    *setup, final = parts
+    for statement in setup:
+        if not _TEMP_TABLE.search(statement):
+            raise ValueError(f"a set-up statement must CREATE TEMP TABLE: {statement[:80]!r}")
+    return setup, final
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    wrap: Callable[[str], str],
+    fetch: Callable[[duckdb.DuckDBPyConnection], T],
+) -> T:
+    """``fetch`` the result of a (multi-statement) SQL file: its temporary tables first, then
+    ``wrap(final query)``; the temporary tables are dropped afterwards (facts share a session).
+
+    Why temporary tables rather than CTEs referenced by several branches: DuckDB 1.5 can stall
+    for ever (every thread idle, interrupts ignored) on a large snapshot with such CTEs, and a
+    claim set materialised once is read by every branch at scan speed.
+    """
+    setup, final = split_statements(sql)
+    created: list[str] = []
+    try:
+        for statement in setup:
+            con.execute(statement)
+            created.append(_TEMP_TABLE.search(statement).group(1))  # type: ignore[union-attr]
+        return fetch(con.execute(wrap(final)))
+    finally:
+        for name in reversed(created):
+            con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
 
 
 def _quote(path: Path) -> str:
@@ -82,8 +125,6 @@ def _macros(config: CatalogueConfig) -> list[str]:
         "CREATE MACRO not_idle(status) AS COALESCE(status, 0) <> 1",
         "CREATE MACRO is_true(flag) AS COALESCE(CAST(flag AS INTEGER), 0) <> 0",
         f"CREATE MACRO at_or_below(location_type) AS TRIM(location_type) IN ({below})",
-        "CREATE MACRO res(loc) AS COALESCE("
-        "(SELECT r.res_key FROM residence r WHERE r.location_id = loc), loc)",
     ]
 
 
@@ -110,6 +151,12 @@ def _periods(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> None:
     )
     if rows:
         con.execute(f"INSERT INTO periods VALUES {rows}")
+    # One row per day of each period: a date is bucketed by an equality join (a hash join)
+    # instead of a range join, whatever the period type.
+    con.execute(
+        "CREATE TABLE period_days AS SELECT p.period, CAST(d.day AS DATE) AS day "
+        "FROM periods p, LATERAL generate_series(p.start, p.last_day, INTERVAL 1 DAY) d(day)"
+    )
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from adx.periods import Period
 
 from .build import CENT
 from .config import CatalogueConfig
-from .duck import SnapshotLike, read_sql, session
+from .duck import SnapshotLike, read_sql, run_query, session
 from .periods import check_periods
 from .registry import AMOUNT, DATASETS, ELEMENTS, FACTS, dataset_period_type, resolve_dataset
 
@@ -49,12 +49,15 @@ def totals(
 ) -> dict[tuple[str, str], Decimal]:
     """{(default element code, period id): total} (amounts in currency units)."""
     tables = list(dict.fromkeys(s.table for f in DATASETS[dataset].facts for s in FACTS[f].sources))
-    query = (
-        "SELECT CAST(measure AS VARCHAR), CAST(period AS VARCHAR), CAST(value AS HUGEINT), "
-        f"CAST(divisor AS BIGINT) FROM (\n{read_sql(TOTALS_SQL[dataset])}\n)"
-    )
+
+    def wrap(query: str) -> str:
+        return (
+            "SELECT CAST(measure AS VARCHAR), CAST(period AS VARCHAR), CAST(value AS HUGEINT), "
+            f"CAST(divisor AS BIGINT) FROM (\n{query}\n)"
+        )
+
     with session(snapshot, tables, periods, config) as con:
-        rows = con.execute(query).fetchall()
+        rows = run_query(con, read_sql(TOTALS_SQL[dataset]), wrap, lambda cur: cur.fetchall())
     kinds = {e.code: e.kind for e in ELEMENTS}
     out: dict[tuple[str, str], Decimal] = {}
     for measure, period, value, divisor in rows:

@@ -1,21 +1,20 @@
 -- Reconciliation totals of OI_CLAIMS: per element and period, no org unit, no category.
-WITH ref_claim AS (
-    SELECT p.period, c.*
-    FROM tblClaim c
-    JOIN periods p ON claim_ref(c.DateFrom, c.DateTo, c.DateClaimed, c.DateProcessed)
-                      BETWEEN p.start AND p.last_day
-),
-processed AS (
-    SELECT p.period, c.*
-    FROM tblClaim c JOIN periods p ON c.DateProcessed BETWEEN p.start AND p.last_day
-),
-lines AS (
-    SELECT ClaimID, 'OI_ITEMS_QTY' AS measure, ClaimItemStatus AS status, QtyProvided,
-           RemuneratedAmount FROM tblClaimItems
-    UNION ALL
-    SELECT ClaimID, 'OI_SERVICES_QTY', ClaimServiceStatus, QtyProvided, RemuneratedAmount
-    FROM tblClaimServices
-)
+-- Sets read by several branches are temporary tables (DuckDB 1.5 can stall on such CTEs).
+CREATE TEMP TABLE ref_claim AS
+SELECT p.period, c.ClaimID, c.InsureeID, c.ClaimStatus, c.Claimed, c.Approved, c.DateFrom,
+       c.DateTo, c.DateClaimed
+FROM tblClaim c
+JOIN periods p ON claim_ref(c.DateFrom, c.DateTo, c.DateClaimed, c.DateProcessed)
+                  BETWEEN p.start AND p.last_day;
+CREATE TEMP TABLE processed AS
+SELECT p.period, c.DateClaimed, c.DateProcessed
+FROM tblClaim c JOIN periods p ON c.DateProcessed BETWEEN p.start AND p.last_day;
+CREATE TEMP TABLE lines AS
+SELECT ClaimID, 'OI_ITEMS_QTY' AS measure, ClaimItemStatus AS status, QtyProvided,
+       RemuneratedAmount FROM tblClaimItems
+UNION ALL
+SELECT ClaimID, 'OI_SERVICES_QTY', ClaimServiceStatus, QtyProvided, RemuneratedAmount
+FROM tblClaimServices;
 SELECT m.measure, c.period, COUNT(*) AS value, 1 AS divisor
 FROM ref_claim c
 CROSS JOIN (VALUES ('OI_CLAIMS'), ('OI_CLAIMS_PATIENT'), ('OI_CLAIMS_DIAGNOSIS')) m(measure)
