@@ -15,11 +15,12 @@ from decimal import Decimal
 import pytest
 
 from adx.periods import month_range
-from aggregations import CatalogueConfig, compute_dataset
+from aggregations import CatalogueConfig
 from openimis_db import tables as t
 from openimis_db.engine import make_engine
 
 from .rows import Rows, base_geography, create_schema
+from .snap import compute_dataset
 
 MONTHS = month_range("202401", "202403")
 
