@@ -200,12 +200,16 @@ def test_failed_deletion_summary_carries_dhis2s_summary():
     ],
 )
 def test_an_incomplete_scope_is_refused(kwargs):
-    with pytest.raises(ValueError, match=r"needs scopes, or data_set \+ org_units \+ periods"):
+    with pytest.raises(
+        ValueError, match=r"^remove_stale needs scopes, or data_set \+ org_units \+ periods$"
+    ):
         remove_stale(FakeDHIS2(HELD), [], **kwargs)
 
 
 def test_scopes_and_a_scope_by_parts_together_are_refused():
     dhis2 = FakeDHIS2(HELD)
-    with pytest.raises(ValueError, match="either scopes or data_set/org_units/periods, not both"):
+    with pytest.raises(
+        ValueError, match="^pass either scopes or data_set/org_units/periods, not both$"
+    ):
         remove_stale(dhis2, [], Scope.of("DS", ["OU1"], ["202401"]), data_set="DS")
     assert dhis2.reads == []
