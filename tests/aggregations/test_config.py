@@ -131,3 +131,20 @@ def test_code_overrides_reach_catalogue_frame_and_reconcile(scenario_engine, tmp
     rows = frame[(frame.data_element == "NHIS_PATIENTS") & (frame.value != "0")]
     assert "GENDER=FEMALE;AGE=AGE_56_75" in set(rows.category_options)
     assert reconcile(scenario_engine, "NHIS_CLAIMS_DS", frame, months, cfg) == []
+
+
+def test_reconcile_refuses_periods_of_another_type_naming_the_data_set():
+    """Checked before any data is read (no snapshot needed); the message is written by hand."""
+    import pandas as pd
+
+    from adx.periods import quarterly
+    from aggregations.periods import PeriodMismatchError
+    from aggregations.reconcile import reconcile
+
+    empty = pd.DataFrame(columns=["data_element", "period", "value"])
+    with pytest.raises(PeriodMismatchError) as e:
+        reconcile(None, "OI_ENROLMENT", empty, [quarterly(2024, 1)], CatalogueConfig())
+    assert str(e.value) == (
+        "data set OI_ENROLMENT is Monthly; period 2024Q1 is Quarterly: "
+        "pass monthly periods (or configure the data set's period type)"
+    )

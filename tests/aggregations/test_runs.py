@@ -139,3 +139,24 @@ def test_option_grid_comes_from_the_catalogue_and_tblproduct(tmp_path):
     assert per_cell.nunique() == 1  # the same complete grid in every written cell
     with_value = frame[frame.value != "0"].groupby(["period", "org_unit"]).size()
     assert set(per_cell.index) == set(with_value.index)
+
+
+def test_amount_tolerance_is_half_a_cent_per_cell(scenario_engine):
+    """Amount cells are rounded one by one, so reconciliation allows half a cent per cell of an
+    (element, period) and no more: the scenario's amounts are whole cents (the cells sum exactly),
+    so a shift of exactly n/2 cents over n cells passes and one a tenth of a cent larger fails."""
+    cfg = CatalogueConfig()
+    frame = compute_dataset(scenario_engine, "OI_CLAIMS", MONTHS, cfg)
+    amounts = frame[frame.data_element == "OI_CLAIMED_AMOUNT"]
+    (de, period), cells = next(iter(amounts.groupby(["data_element", "period"]).groups.items()))
+    n = len(cells)
+    for shift, reported in (
+        (Decimal("0.005") * n, False),
+        (Decimal("0.005") * n + Decimal("0.001"), True),
+    ):
+        bad = frame.copy()
+        bad.loc[cells[0], "value"] = str(Decimal(bad.loc[cells[0], "value"]) + shift)
+        problems = reconcile(scenario_engine, "OI_CLAIMS", bad, MONTHS, cfg)
+        assert [(p.data_element, p.period) for p in problems] == (
+            [(de, period)] if reported else []
+        )

@@ -110,3 +110,100 @@ def test_one_option_combination_vanishing_is_stale_while_the_element_keeps_the_o
         (f_y, (("FUND", "X"),)),
     }
     assert [(x.category_options, x.attribute_options) for x in dhis2.held] == [(f_y, ())]
+
+
+class RecordingDHIS2(FakeDHIS2):
+    """FakeDHIS2 that also records the ``data_sets`` each read and push received."""
+
+    def __init__(self, held):
+        super().__init__(held)
+        self.read_data_sets, self.push_data_sets = [], []
+
+    def read_values(self, data_set, periods, org_units, format="adx", data_sets=None):
+        self.read_data_sets.append(data_sets)
+        return super().read_values(data_set, periods, org_units, format)
+
+    def push(self, values, options, *, data_sets=None):
+        self.push_data_sets.append(data_sets)
+        return super().push(values, options, data_sets=data_sets)
+
+
+def test_every_scope_of_a_list_is_cleaned_and_empty_scopes_are_not_read():
+    """Several scopes (e.g. from the push ledger): the stale values of all of them are deleted,
+    with ``current`` given as a one-shot iterator; an empty scope makes no request."""
+    dhis2 = FakeDHIS2(HELD)
+    scopes = [
+        Scope.of("DS", [], ["202401"]),  # no org unit: nothing to read
+        Scope.of("DS", ["OU2"], ["202401"]),
+        Scope.of("DS", ["OU1"], []),  # no period: nothing to read
+        Scope.of("DS", ["OU1"], ["202401"]),
+    ]
+    current = iter([v("OU1", "202401", "A", "5", (("SEX", "F"), ("AGE", "Y")))])
+    result = remove_stale(dhis2, current, scopes)
+    assert dhis2.reads == [("DS", ("202401",), ("OU2",)), ("DS", ("202401",), ("OU1",))]
+    assert [(x.org_unit, x.data_element) for x in result.stale] == [("OU2", "A"), ("OU1", "B")]
+    assert result.deleted == 2 and result.ok()
+    assert {(x.org_unit, x.period, x.data_element) for x in dhis2.held} == {
+        ("OU1", "202401", "A"), ("OU1", "202402", "A"), ("OU3", "202401", "A"),
+    }  # fmt: skip
+
+
+def test_data_sets_reach_the_read_and_the_delete():
+    """Text values need their data set definitions on read-back and on delete."""
+    definitions = {"DS": object()}
+    dhis2 = RecordingDHIS2(HELD)
+    remove_stale(dhis2, [], Scope.of("DS", ["OU2"], ["202401"]), data_sets=definitions)
+    assert dhis2.reads == [("DS", ("202401",), ("OU2",))]
+    assert dhis2.read_data_sets == [definitions] and dhis2.push_data_sets == [definitions]
+    assert [(x.org_unit, x.data_element) for x in dhis2.pushes[0][0]] == [("OU2", "A")]
+
+
+def test_dry_run_flag_is_kept_in_the_result_and_its_summary():
+    nothing = remove_stale(FakeDHIS2(HELD), HELD, Scope.of("DS", ["OU1"], ["202401"]), dry_run=True)
+    assert nothing.dry_run is True and nothing.summary() == "stale values: none"
+    dhis2 = FakeDHIS2(HELD)
+    result = remove_stale(dhis2, [], Scope.of("DS", ["OU2"], ["202401"]), dry_run=True)
+    assert result.dry_run is True and dhis2.held == HELD
+    assert result.summary() == "stale values: 1 found, 1 deleted (dry run)"
+    real = remove_stale(FakeDHIS2(HELD), [], Scope.of("DS", ["OU2"], ["202401"]))
+    assert real.dry_run is False and real.summary() == "stale values: 1 found, 1 deleted"
+
+
+def test_failed_deletion_summary_carries_dhis2s_summary():
+    class Refusing(FakeDHIS2):
+        def push(self, values, options, *, data_sets=None):
+            n = len(list(values))
+            return ImportResult(
+                (ChunkSummary(3, "ERROR", ImportCount(), description="locked", values_sent=n),)
+            )
+
+    result = remove_stale(Refusing(HELD), [], Scope.of("DS", ["OU1"], ["202401"]))
+    assert not result.ok()
+    assert result.summary() == (
+        "stale values: 2 found, 0 deleted; DHIS2: ERROR: 0 imported, 0 updated, 0 ignored, "
+        "0 deleted (2 values sent in 1 request(s)); chunk 3 failed: locked"
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"data_set": "DS", "org_units": ["OU1"]},
+        {"data_set": "DS", "periods": ["202401"]},
+        {"org_units": ["OU1"], "periods": ["202401"]},
+    ],
+)
+def test_an_incomplete_scope_is_refused(kwargs):
+    with pytest.raises(
+        ValueError, match=r"^remove_stale needs scopes, or data_set \+ org_units \+ periods$"
+    ):
+        remove_stale(FakeDHIS2(HELD), [], **kwargs)
+
+
+def test_scopes_and_a_scope_by_parts_together_are_refused():
+    dhis2 = FakeDHIS2(HELD)
+    with pytest.raises(
+        ValueError, match="^pass either scopes or data_set/org_units/periods, not both$"
+    ):
+        remove_stale(dhis2, [], Scope.of("DS", ["OU1"], ["202401"]), data_set="DS")
+    assert dhis2.reads == []
