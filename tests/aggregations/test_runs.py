@@ -175,3 +175,15 @@ def test_counts_have_no_tolerance_however_many_cells(scenario_engine):
         ("OI_CLAIMS", "OI_CLAIMS", period)
     ]
     assert Decimal(problems[0].expected) - Decimal(problems[0].actual) == 1
+
+
+def test_a_snapshot_folder_with_a_quote_in_its_name(scenario_engine, tmp_path):
+    """The Parquet paths go into DuckDB SQL as string literals: a ``'`` in a folder name (an
+    operator's home such as /home/o'brien) must be escaped, and the values stay the same."""
+    import aggregations
+
+    cfg = CatalogueConfig()
+    plain = compute_dataset(scenario_engine, "OI_ENROLMENT", MONTHS, cfg)
+    snap = snapshot_for(scenario_engine, ["OI_ENROLMENT"], MONTHS, cfg, tmp_path / "o'brien")
+    quoted = aggregations.compute_dataset(snap, "OI_ENROLMENT", MONTHS, cfg)
+    pd.testing.assert_frame_equal(quoted, plain)
