@@ -46,9 +46,10 @@ bench: setup
 	$(BIN)/python bench/pipelines_range_run.py --preset small --months 3
 
 # Mutation testing (mutmut 3, config in pyproject.toml [tool.mutmut]; docs/mutation.md); slow, not run by CI.
-# Whole scope: about 30-40 min on 2 busy cores (generation ~30 s, stats ~2 min, ~1,700 mutants); results are
-# kept in mutants/ and a re-run only tests what changed. `make mutation MUTANTS='adx.dhis2.*'` restricts the
-# run (~7 min); `mutmut results` lists survivors, `mutmut show NAME` shows one.
+# ~1,700 mutants: adx.dhis2 ~7 min, aggregations over an hour on 2 busy cores (a surviving mutant there costs
+# every compute test). Results are kept in mutants/ and an interrupted run resumes.
+# `make mutation MUTANTS='adx.dhis2.*'` restricts the run; `mutmut results` lists survivors, `mutmut show NAME`
+# shows one, tools/mutation_score.py prints killed / survived / timeout / no tests per module.
 MUTANTS ?=
 mutation: setup
 	OPENIMIS_SHARED_DIR=$(abspath $(or $(OPENIMIS_SHARED_DIR),../shared)) $(BIN)/mutmut run --max-children 2 $(MUTANTS)

@@ -157,6 +157,33 @@ def test_amount_tolerance_is_half_a_cent_per_cell(scenario_engine):
         bad = frame.copy()
         bad.loc[cells[0], "value"] = str(Decimal(bad.loc[cells[0], "value"]) + shift)
         problems = reconcile(scenario_engine, "OI_CLAIMS", bad, MONTHS, cfg)
-        assert [(p.data_element, p.period) for p in problems] == (
-            [(de, period)] if reported else []
-        )
+        want = [("OI_CLAIMS", de, period)] if reported else []
+        assert [(p.data_set, p.data_element, p.period) for p in problems] == want
+
+
+def test_counts_have_no_tolerance_however_many_cells(scenario_engine):
+    """A count one short is reported even among 400 (zero) cells: only amounts get half a cent
+    per cell."""
+    cfg = CatalogueConfig()
+    frame = compute_dataset(scenario_engine, "OI_CLAIMS", MONTHS, cfg)
+    i = frame.index[(frame.data_element == "OI_CLAIMS") & (frame.value == "1")][0]
+    period = frame.loc[i, "period"]
+    zeros = pd.DataFrame([frame.loc[i]] * 400).assign(value="0")
+    bad = pd.concat([frame.drop(index=i), zeros], ignore_index=True)
+    problems = reconcile(scenario_engine, "OI_CLAIMS", bad, MONTHS, cfg)
+    assert [(p.data_set, p.data_element, p.period) for p in problems] == [
+        ("OI_CLAIMS", "OI_CLAIMS", period)
+    ]
+    assert Decimal(problems[0].expected) - Decimal(problems[0].actual) == 1
+
+
+def test_a_snapshot_folder_with_a_quote_in_its_name(scenario_engine, tmp_path):
+    """The Parquet paths go into DuckDB SQL as string literals: a ``'`` in a folder name (an
+    operator's home such as /home/o'brien) must be escaped, and the values stay the same."""
+    import aggregations
+
+    cfg = CatalogueConfig()
+    plain = compute_dataset(scenario_engine, "OI_ENROLMENT", MONTHS, cfg)
+    snap = snapshot_for(scenario_engine, ["OI_ENROLMENT"], MONTHS, cfg, tmp_path / "o'brien")
+    quoted = aggregations.compute_dataset(snap, "OI_ENROLMENT", MONTHS, cfg)
+    pd.testing.assert_frame_equal(quoted, plain)
