@@ -262,10 +262,6 @@ class ImportResult:
             return False
         return self.rejected_values <= tolerance
 
-    def merged(self, other: ImportResult) -> ImportResult:
-        """Both results' chunks in one result (chunk numbers are kept as they were)."""
-        return ImportResult(self.chunks + other.chunks, self.dry_run, self.import_strategy)
-
     def summary(self, max_conflicts: int = 5) -> str:
         """A short human summary: status, counts, and the first conflicts."""
         n = self.counts

@@ -496,16 +496,3 @@ def test_metadata_status_falls_back_to_the_envelope_and_keeps_http_status():
     assert r.summary() == "metadata COMMIT WARNING: 0 created, 1 updated, 2 deleted, 0 ignored"
     no_status = parse_metadata_report({"stats": {}})
     assert no_status.status == "" and not no_status.ok() and no_status.http_status is None
-
-
-def test_merged_result_holds_both_chunk_lists_in_order_with_the_first_flags():
-    a = ImportResult((_chunk(0, "SUCCESS", imported=1),), dry_run=True, import_strategy="DELETE")
-    b = ImportResult((_chunk(0, "WARNING", ignored=1), _chunk(1, "SUCCESS", updated=2)))
-    m = a.merged(b)
-    assert [(c.chunk, c.status) for c in m.chunks] == [
-        (0, "SUCCESS"),
-        (0, "WARNING"),
-        (1, "SUCCESS"),
-    ]
-    assert (m.dry_run, m.import_strategy) == (True, "DELETE")
-    assert (m.imported, m.ignored, m.updated) == (1, 1, 2)
