@@ -101,6 +101,10 @@ def foreign_keys_set_aside(conn: sa.Connection) -> Iterator[None]:
     except sa.exc.DBAPIError:
         dropped = []  # e.g. not the tables' owner: keep the deferred checks
     yield
+    if dropped:
+        # deferred checks queued meanwhile (e.g. base rows deleted in an existing schema) run now:
+        # PostgreSQL refuses to alter a table with pending trigger events
+        conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
     for relation, name, definition in dropped:
         conn.exec_driver_sql(
             f"ALTER TABLE {relation} ADD CONSTRAINT {prep.quote(name)} {definition}"
