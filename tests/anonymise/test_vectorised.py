@@ -205,7 +205,12 @@ def test_failed_sqlite_load_leaves_no_file(small_sqlite_url, tmp_path):
     assert list(out.iterdir()) == []
 
 
-def test_new_sqlite_file_is_complete_and_journaled_normally_afterwards(small_sqlite_url, tmp_path):
+def test_new_sqlite_file_is_complete_and_journaled_normally_afterwards(
+    small_sqlite_url, new_pg_db, tmp_path
+):
+    # a PostgreSQL target created first in the same process must not cost the SQLite one its
+    # foreign keys (SQLAlchemy marks use_alter constraints of a MetaData once created by ALTER)
+    anonymise(small_sqlite_url, new_pg_db(), AnonymiseOptions(seed=1))
     path = tmp_path / "copy.db"
     report = anonymise(small_sqlite_url, f"sqlite:///{path}", AnonymiseOptions(seed=1))
     assert [p.name for p in tmp_path.iterdir()] == ["copy.db"]
@@ -217,6 +222,7 @@ def test_new_sqlite_file_is_complete_and_journaled_normally_afterwards(small_sql
             > 0
         )
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert len(conn.execute('PRAGMA foreign_key_list("tblClaimItems")').fetchall()) == 4
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
