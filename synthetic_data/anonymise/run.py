@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator
@@ -103,12 +104,13 @@ def _copy(
     if target.dialect.name == "sqlite":
         _defer_sqlite_foreign_keys(target)
     try:
-        with target.begin() as tconn, foreign_keys_set_aside(tconn):
-            batches = prefetched(
-                _prepared_batches(
-                    snapshot, pseudo, shift, target.dialect.name, options.chunk_rows, null_default
-                )
+        batches = prefetched(
+            _prepared_batches(
+                snapshot, pseudo, shift, target.dialect.name, options.chunk_rows, null_default
             )
+        )
+        # closing: a failed write stops the worker thread at once, not when the generator is collected
+        with contextlib.closing(batches), target.begin() as tconn, foreign_keys_set_aside(tconn):
             done = 0
             for name, transformer, prepared in batches:
                 total = snapshot.tables[name].rows
