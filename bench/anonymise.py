@@ -40,6 +40,12 @@ from synthetic_data.anonymise.source import source_reads  # noqa: E402
 SERVER = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 
 
+def _load() -> str:
+    """The machine is shared: the load average next to every figure says how much it was."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min)"
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -82,7 +88,7 @@ def _run(label: str, source: str, target: str, chunk_rows: int, floor: float | N
     ratio = f", {seconds / floor:.1f}x the floor" if floor else ""
     print(
         f"anonymise -> {label:<10}: {rows:>11,} rows in {seconds:7.1f} s = {rows / seconds:>9,.0f} rows/s"
-        f"{ratio}; peak RSS so far {peak_rss_mb():,.0f} MB"
+        f"{ratio}; peak RSS so far {peak_rss_mb():,.0f} MB; {_load()}"
     )
     return rows / seconds
 
@@ -116,7 +122,9 @@ def main() -> int:
                 floors = copy_floor(source, source_reads(layout))
                 floor = floors["TOTAL"]
                 print(f"source {redact_url(source)}; machine: {os.cpu_count()} CPUs")
-                print(f"floor: binary COPY of every modeled column and row: {floor:.1f} s")
+                print(
+                    f"floor: binary COPY of every modeled column and row: {floor:.1f} s; {_load()}"
+                )
             else:
                 source = f"sqlite:///{Path(tmp) / 'source.db'}"
                 _generate(source, None, args.insurees or 20_000)

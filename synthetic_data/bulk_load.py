@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Collection
 from decimal import Decimal
 
 import numpy as np
@@ -28,7 +29,14 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy import types as sat
 
-__all__ = ["bulk_insert", "bulk_insert_arrow", "BulkLoadError"]
+__all__ = [
+    "bulk_insert",
+    "bulk_insert_arrow",
+    "prepare_arrow",
+    "insert_prepared",
+    "PreparedArrow",
+    "BulkLoadError",
+]
 
 
 class BulkLoadError(ValueError):
@@ -296,19 +304,63 @@ def bulk_insert_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> i
     ``table`` on ``conn`` (no commit). The fast path of the anonymiser: PostgreSQL gets the Arrow
     columns rendered straight to CSV for ``COPY`` (no Python per value); SQLite one ``executemany`` of
     values converted per column in Arrow; SQL Server goes through the pandas path."""
+    return insert_prepared(conn, prepare_arrow(conn.dialect.name, table, data))
+
+
+class PreparedArrow:
+    """An Arrow table made ready for one dialect's bulk path (``prepare_arrow``); the expensive part
+    of a load that needs no connection, so that a caller can prepare the next batch in another
+    thread while the previous one is being written."""
+
+    def __init__(self, table: sa.Table, data: pa.Table, payload: object) -> None:
+        self.table = table
+        self.data = data
+        self.payload = payload  # PostgreSQL: CSV bytes; SQLite: row tuples; other: None
+
+
+def prepare_arrow(
+    dialect: str, table: sa.Table, data: pa.Table, omit_null: Collection[str] = ()
+) -> PreparedArrow:
+    """Check the columns and render ``data`` for ``dialect`` (no database access).
+
+    Columns named in ``omit_null`` that hold only NULLs in ``data`` are left out of the statement
+    (fewer values to render and bind): pass only columns whose target default is NULL.
+    """
     unknown = [c for c in data.column_names if c not in table.c]
     if unknown:
         raise BulkLoadError(
             f"bulk_insert_arrow into {table.name}: column(s) {unknown} are not columns of {table.name}"
         )
+    if omit_null and data.num_rows:
+        empty = [
+            i
+            for i, name in enumerate(data.column_names)
+            if name in omit_null and data.column(i).null_count == data.num_rows
+        ]
+        if empty and len(empty) < data.num_columns:
+            data = data.drop_columns([data.column_names[i] for i in empty])
+    payload: object = None
+    if data.num_rows and dialect == "postgresql":
+        ready = pa.table([_csv_ready(c) for c in data.columns], names=data.column_names)
+        buf = io.BytesIO()
+        pacsv.write_csv(ready, buf, pacsv.WriteOptions(include_header=False, batch_size=65536))
+        payload = buf.getvalue()
+    elif data.num_rows and dialect == "sqlite":
+        cols = [_sqlite_values(data.column(name)) for name in data.column_names]
+        payload = list(zip(*cols, strict=True))
+    return PreparedArrow(table, data, payload)
+
+
+def insert_prepared(conn: sa.Connection, prepared: PreparedArrow) -> int:
+    """Write a ``prepare_arrow`` result on ``conn`` (no commit); return the row count."""
+    table, data = prepared.table, prepared.data
     if data.num_rows == 0:
         return 0
     dialect = conn.dialect.name
-    if dialect == "postgresql":
-        _copy_arrow(conn, table, data)
-    elif dialect == "sqlite":
-        cols = [_sqlite_values(data.column(name)) for name in data.column_names]
-        _executemany_arrow(conn, table, data.column_names, list(zip(*cols, strict=True)))
+    if dialect == "postgresql" and prepared.payload is not None:
+        _copy_csv(conn, table, data.column_names, prepared.payload)
+    elif dialect == "sqlite" and prepared.payload is not None:
+        _executemany_arrow(conn, table, data.column_names, prepared.payload)
     else:
         return bulk_insert(conn, table, data.to_pandas(types_mapper=pd.ArrowDtype).astype(object))
     return data.num_rows
@@ -319,6 +371,8 @@ def _csv_ready(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_timestamp(typ) and typ.tz is not None:
         # naive UTC: Arrow renders zoned timestamps ~20x slower; the COPY runs with TimeZone=UTC
         return column.cast(pa.timestamp(typ.unit))
+    if pa.types.is_binary(typ) and column.null_count == len(column):
+        return pa.nulls(len(column), pa.string())
     if pa.types.is_binary(typ):
         return pa.chunked_array(
             [
@@ -331,13 +385,9 @@ def _csv_ready(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column
 
 
-def _copy_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
-    ready = pa.table([_csv_ready(c) for c in data.columns], names=data.column_names)
-    buf = io.BytesIO()
-    pacsv.write_csv(ready, buf, pacsv.WriteOptions(include_header=False, batch_size=65536))
-    buf.seek(0)
+def _copy_csv(conn: sa.Connection, table: sa.Table, names: list[str], csv: bytes) -> None:
     prep = conn.dialect.identifier_preparer
-    cols = ", ".join(prep.quote(c) for c in data.column_names)
+    cols = ", ".join(prep.quote(c) for c in names)
     sql = f"COPY {prep.format_table(table)} ({cols}) FROM STDIN WITH (FORMAT csv)"
     raw = conn.connection.dbapi_connection
     with raw.cursor() as cur:
@@ -345,7 +395,7 @@ def _copy_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
         previous = cur.fetchone()[0]
         cur.execute("SET LOCAL TimeZone TO 'UTC'")
         try:
-            cur.copy_expert(sql, buf, size=1 << 20)
+            cur.copy_expert(sql, io.BytesIO(csv), size=1 << 20)
         except Exception as exc:
             raise BulkLoadError(f"COPY into {table.name} failed: {str(exc).strip()}") from exc
         cur.execute("SELECT set_config('TimeZone', %s, true)", (previous,))
@@ -356,7 +406,7 @@ def _sqlite_values(column: pa.ChunkedArray) -> list:
     typ = column.type
     if pa.types.is_timestamp(typ):
         naive = column.cast(pa.timestamp("us")) if typ.tz is not None else column
-        return pa.compute.strftime(naive, format="%Y-%m-%d %H:%M:%S").to_pylist()
+        return naive.cast(pa.string()).to_pylist()  # "YYYY-MM-DD HH:MM:SS.ffffff"
     if pa.types.is_date32(typ):
         return column.cast(pa.string()).to_pylist()
     if pa.types.is_decimal(typ):

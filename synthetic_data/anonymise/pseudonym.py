@@ -21,12 +21,22 @@ import uuid
 from collections.abc import Iterable
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthetic_data._util import rng_for
 from synthetic_data.profiles import load_profile
 from synthetic_data.profiles.pools import build_pools
 
 from . import fakes
+from .vectorised import (
+    fixed_width_strings,
+    hash_array,
+    keyed_digests,
+    normalise_array,
+    strings_matrix,
+    uuid_strings,
+)
 
 __all__ = ["AvoidSet", "Pseudonymiser", "value_hash", "normalise"]
 
@@ -35,6 +45,10 @@ _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _ROUNDS = 8
 _MAX_DETOUR = 10_000
+# Vectorised permutation: shape groups smaller than this go value by value; round functions of at
+# most this many bits get a table (filled lazily, kept for the run) when a group is large enough.
+_MIN_GROUP = 16
+_TABLE_BITS = 18
 # With a country profile, a source from the same country holds most of Faker's names for it: when
 # fewer than this many single names are left once the source's are removed, fake names become two
 # pool names joined (checked against the source as a whole).
@@ -48,16 +62,24 @@ def normalise(value: str) -> str:
 
 
 def value_hash(value: str) -> int:
-    """64-bit unkeyed hash of ``normalise(value)``, used only for set membership."""
-    digest = hashlib.blake2b(normalise(value).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    """64-bit unkeyed hash of ``normalise(value)``, used only for set membership (SipHash with
+    pandas' fixed key: the same function, vectorised, hashes whole columns in ``AvoidSet``)."""
+    return int(hash_array(np.array([normalise(value)], dtype=object))[0])
+
+
+def value_hashes(values: pa.Array) -> np.ndarray:
+    """``value_hash`` of every (non-null) value of a string array, at once."""
+    return hash_array(normalise_array(values))
 
 
 class AvoidSet:
     """Hashes of source values (8 bytes each, sorted numpy array): memory-light membership tests."""
 
-    def __init__(self, hashes: Iterable[int] = ()) -> None:
-        self._hashes = np.unique(np.fromiter(hashes, dtype=np.uint64))
+    def __init__(self, hashes: Iterable[int] | np.ndarray = ()) -> None:
+        if isinstance(hashes, np.ndarray):
+            self._hashes = np.unique(hashes.astype(np.uint64))
+        else:
+            self._hashes = np.unique(np.fromiter(hashes, dtype=np.uint64))
 
     @classmethod
     def of_values(cls, values: Iterable[str]) -> AvoidSet:
@@ -71,6 +93,14 @@ class AvoidSet:
         i = int(np.searchsorted(self._hashes, h))
         return i < self._hashes.size and self._hashes[i] == h
 
+    def contains_array(self, values: pa.Array) -> np.ndarray:
+        """``value in self`` for every value of a (null-free) string array, as a bool array."""
+        if len(values) == 0 or self._hashes.size == 0:
+            return np.zeros(len(values), dtype=bool)
+        h = value_hashes(values)
+        i = np.minimum(np.searchsorted(self._hashes, h), self._hashes.size - 1)
+        return self._hashes[i] == h
+
 
 class _IdentifierPermutation:
     """Keyed bijection on strings of one shape (Feistel network + cycle walking over mixed radix)."""
@@ -79,6 +109,9 @@ class _IdentifierPermutation:
         self._key = key
         self._kind = kind
         self._avoid = avoid
+        self._keyed = hashlib.blake2b(key=key, digest_size=64)
+        # (shape, round) -> (F values, filled flags) for round functions of <= _TABLE_BITS bits
+        self._tables: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
         self._detours: dict[
             str, str
         ] = {}  # source value -> fake, only for the rare detoured values
@@ -124,9 +157,51 @@ class _IdentifierPermutation:
     # -- Feistel permutation of [0, size) ---------------------------------------------------------
     def _round(self, shape: str, rnd: int, half: int, bits: int) -> int:
         # keyed BLAKE2b is a PRF (like HMAC) and much cheaper per call in CPython
-        msg = f"{self._kind}\0{shape}\0{rnd}\0{half}".encode()
-        digest = hashlib.blake2b(msg, key=self._key, digest_size=64).digest()
-        return int.from_bytes(digest, "big") & ((1 << bits) - 1)
+        h = self._keyed.copy()
+        h.update(f"{self._kind}\0{shape}\0{rnd}\0{half}".encode())
+        return int.from_bytes(h.digest(), "big") & ((1 << bits) - 1)
+
+    def _round_many(self, shape: str, rnd: int, halves: np.ndarray, bits: int) -> np.ndarray:
+        """``_round`` of many halves (uint64); only the digests' last 8 bytes matter (bits <= 32)."""
+        base = self._keyed.copy()
+        base.update(f"{self._kind}\0{shape}\0{rnd}\0".encode())
+        digests = keyed_digests(base, [str(h).encode() for h in halves.tolist()])
+        tails = np.frombuffer(digests, dtype=">u8").reshape(-1, 8)[:, 7]
+        return tails.astype(np.uint64) & np.uint64((1 << bits) - 1)
+
+    def _round_values(self, shape: str, rnd: int, halves: np.ndarray, bits: int) -> np.ndarray:
+        table = self._tables.get((shape, rnd))
+        if table is None and bits <= _TABLE_BITS and halves.size * 64 >= (1 << bits):
+            table = self._tables[(shape, rnd)] = (
+                np.zeros(1 << bits, dtype=np.uint64),
+                np.zeros(1 << bits, dtype=bool),
+            )
+        if table is None:
+            distinct, inverse = np.unique(halves, return_inverse=True)
+            return self._round_many(shape, rnd, distinct, bits)[inverse]
+        values, filled = table
+        missing = np.unique(halves[~filled[halves]])
+        if missing.size:
+            values[missing] = self._round_many(shape, rnd, missing, bits)
+            filled[missing] = True
+        return values[halves]
+
+    def _permute_many(self, x: np.ndarray, size: int, shape: str) -> np.ndarray:
+        """``_permute`` (forward) of a uint64 array, all of one shape; ``size`` < 2**63."""
+        half_bits = max(1, ((size - 1).bit_length() + 1) // 2)
+        hb, mask = np.uint64(half_bits), np.uint64((1 << half_bits) - 1)
+        out = np.empty_like(x)
+        pending = np.arange(x.size)
+        current = x
+        while pending.size:  # cycle walking, as in _permute
+            left, right = current >> hb, current & mask
+            for rnd in range(_ROUNDS):
+                left, right = right, left ^ self._round_values(shape, rnd, right, half_bits)
+            current = (left << hb) | right
+            done = current < np.uint64(size)
+            out[pending[done]] = current[done]
+            pending, current = pending[~done], current[~done]
+        return out
 
     def _feistel(self, x: int, shape: str, half_bits: int, inverse: bool) -> int:
         mask = (1 << half_bits) - 1
@@ -147,6 +222,67 @@ class _IdentifierPermutation:
                 return x
 
     # -- public -------------------------------------------------------------------------------------
+    def map_many(self, values: pa.Array) -> pa.Array:
+        """``map`` of every value of a null-free string array (distinct values, typically), at once:
+        fixed-length ASCII values are grouped by shape and permuted as numpy arrays; a value whose
+        first image is a source value, and every other value, goes through ``map`` itself."""
+        values = values.cast(pa.string())
+        n = len(values)
+        out = np.empty(n, dtype=object)
+        todo = np.ones(n, dtype=bool)  # left for the scalar map
+        ascii_ = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
+        widths = pc.binary_length(values).to_numpy(zero_copy_only=False)
+        for width in np.unique(widths[ascii_]).tolist():
+            rows = np.nonzero(ascii_ & (widths == width))[0]
+            if rows.size < _MIN_GROUP or width == 0:
+                continue
+            matrix = strings_matrix(values.take(pa.array(rows)), width)
+            shapes = matrix.copy()
+            digit = (matrix >= 48) & (matrix <= 57)
+            upper = (matrix >= 65) & (matrix <= 90)
+            lower = (matrix >= 97) & (matrix <= 122)
+            shapes[digit], shapes[upper], shapes[lower] = ord("9"), ord("A"), ord("a")
+            keys = np.ascontiguousarray(shapes).view(np.dtype((np.void, width))).ravel()
+            distinct, inverse = np.unique(keys, return_inverse=True)
+            order = np.argsort(inverse, kind="stable")
+            counts = np.bincount(inverse, minlength=distinct.size)
+            for j, (start, stop) in enumerate(
+                zip(np.cumsum(counts) - counts, np.cumsum(counts), strict=True)
+            ):
+                group = order[start:stop]
+                shape = bytes(distinct[j]).decode("ascii")
+                self._map_shape(shape, matrix[group], rows[group], out, todo)
+        for i in np.nonzero(todo)[0].tolist():
+            out[i] = self.map(values[i].as_py())
+        return pa.array(out, type=pa.string())
+
+    def _map_shape(
+        self, shape: str, matrix: np.ndarray, rows: np.ndarray, out: np.ndarray, todo: np.ndarray
+    ) -> None:
+        """Permute one shape group (an (n, width) byte matrix) into ``out``."""
+        radix = [10 if c == "9" else 26 if c in "Aa" else 0 for c in shape]
+        size = 1
+        for r in radix:
+            size *= r or 1
+        if rows.size < _MIN_GROUP or size <= 1 or size >= 1 << 63:
+            return  # scalar map (it returns a value without letters or digits as is)
+        base = np.array([48 if c == "9" else 65 if c == "A" else 97 for c in shape], dtype=np.uint8)
+        x = np.zeros(rows.size, dtype=np.uint64)
+        for p, r in enumerate(radix):
+            if r:
+                x = x * np.uint64(r) + (matrix[:, p] - base[p]).astype(np.uint64)
+        y = self._permute_many(x, size, shape)
+        fake = matrix.copy()
+        for p in range(len(shape) - 1, -1, -1):
+            r = radix[p]
+            if r:
+                fake[:, p] = (y % np.uint64(r)).astype(np.uint8) + base[p]
+                y = y // np.uint64(r)
+        first = fixed_width_strings(fake)
+        hit = self._avoid.contains_array(first)
+        out[rows[~hit]] = first.filter(pa.array(~hit)).to_numpy(zero_copy_only=False)
+        todo[rows[~hit]] = False  # the hits (a source value as first image) take the detour path
+
     def map(self, value: str) -> str:
         """The fake of ``value``: π(value), or, when π(value) is a source value, a detour.
 
@@ -308,6 +444,28 @@ class Pseudonymiser:
         ).digest()
         new = str(uuid.UUID(bytes=digest[:16], version=4))
         return new.upper() if value.isupper() else new
+
+    # -- whole columns (same values as the per-value methods) ------------------------------------
+    def uuid_many(self, values: pa.Array) -> pa.Array:
+        """``uuid`` of every value of a null-free string array."""
+        raw = values.to_pylist()
+        base = hashlib.blake2b(key=self._key, digest_size=16)
+        base.update(b"uuid\0")
+        digests = keyed_digests(base, [v.strip().lower().encode() for v in raw])
+        return uuid_strings(digests, np.array([v.isupper() for v in raw], dtype=bool))
+
+    def identifier_many(self, kind: str, values: pa.Array) -> pa.Array:
+        """``identifier(kind, v)`` of every value of a null-free string array."""
+        perm = self._ids.get(kind)
+        if perm is None:
+            perm = self._ids[kind] = _IdentifierPermutation(self._key, kind, self._avoid)
+        return perm.map_many(values)
+
+    def draws(self, kind: str, normalised: list[bytes]) -> np.ndarray:
+        """``draw(kind, v)`` (uint64) for values already in ``normalise``d form, UTF-8 encoded."""
+        base = hashlib.blake2b(key=self._key, digest_size=8)
+        base.update(f"{kind}\0{0}\0".encode())
+        return np.frombuffer(keyed_digests(base, normalised), dtype=">u8").astype(np.uint64)
 
     def identifier(self, kind: str, value: str) -> str:
         perm = self._ids.get(kind)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,10 +13,17 @@ import sqlalchemy as sa
 from openimis_db import tables as t
 from openimis_db.engine import make_engine, redact_url
 
-from ..bulk_load import bulk_insert_arrow
+from ..bulk_load import PreparedArrow, insert_prepared, prepare_arrow
 from .batches import transform_batch
 from .dates import add_months, last_day_of_month, month_index
 from .kanon import k_anonymity
+from .loading import (
+    fast_sqlite_loading,
+    foreign_keys_set_aside,
+    fresh_sqlite_file,
+    prefetched,
+    sqlite_bulk_pragmas,
+)
 from .options import AnonymiseError, AnonymiseOptions
 from .probe import probe_source
 from .pseudonym import Pseudonymiser
@@ -43,12 +51,24 @@ def anonymise(
     """
     options = options or AnonymiseOptions()
     source = make_engine(source_url)
-    target = make_engine(target_url)
     try:
-        return _run(source, target, source_url, target_url, options, progress)
+        fresh = fresh_sqlite_file(target_url)
+        if fresh is None:
+            target = make_engine(target_url)
+            try:
+                return _run(source, target, source_url, target_url, options, progress)
+            finally:
+                target.dispose()
+        # a new SQLite file: written under a temporary name without journal, renamed when complete
+        with fast_sqlite_loading(fresh) as temp_url:
+            target = make_engine(temp_url)
+            sqlite_bulk_pragmas(target)
+            try:
+                return _run(source, target, source_url, target_url, options, progress)
+            finally:
+                target.dispose()
     finally:
         source.dispose()
-        target.dispose()
 
 
 def _run(source, target, source_url, target_url, options, progress) -> AnonymisationReport:
@@ -80,30 +100,34 @@ def _copy(
         shift_months=shift,
         latest_source_month=latest.strftime("%Y-%m") if latest else None,
     )
+    null_default = _null_default_columns(target)
     if target.dialect.name == "sqlite":
         _defer_sqlite_foreign_keys(target)
     try:
-        with target.begin() as tconn:
-            for name in t.MODELED_TABLES:
-                src = layout[name]
-                transformer = TableTransformer(name, pseudo, shift)
-                transformer.report.source_columns_not_copied = list(src.extra)
+        batches = prefetched(
+            _prepared_batches(
+                snapshot, pseudo, shift, target.dialect.name, options.chunk_rows, null_default
+            )
+        )
+        # closing: a failed write stops the worker thread at once, not when the generator is collected
+        with contextlib.closing(batches), target.begin() as tconn, foreign_keys_set_aside(tconn):
+            done = 0
+            for name, transformer, prepared in batches:
                 total = snapshot.tables[name].rows
-                replace_base = mode == "into_existing" and name in BASE_DATA_TABLES
-                done = 0
-                for batch in iter_batches(snapshot, name, options.chunk_rows):
-                    data = transform_batch(transformer, batch)
-                    if replace_base:
-                        transformer.report.replaced_target_rows += _delete_keys(
-                            tconn, name, data.column(transformer.pk).to_pylist()
-                        )
-                    bulk_insert_arrow(tconn, t.metadata.tables[name], data)
-                    done += batch.num_rows
-                    if progress is not None:
-                        progress(name, done, total)
-                if progress is not None and done == 0:
-                    progress(name, 0, total)
-                report.tables[name] = transformer.report
+                if prepared is None:  # the table is done
+                    transformer.report.source_columns_not_copied = list(layout[name].extra)
+                    report.tables[name] = transformer.report
+                    if progress is not None and done == 0:
+                        progress(name, 0, total)
+                    done = 0
+                    continue
+                if mode == "into_existing" and name in BASE_DATA_TABLES:
+                    transformer.report.replaced_target_rows += _delete_keys(
+                        tconn, name, prepared.data.column(transformer.pk).to_pylist()
+                    )
+                done += insert_prepared(tconn, prepared)
+                if progress is not None:
+                    progress(name, done, total)
             if options.k is not None:
                 ref_month = add_months(latest, shift) if latest else dt.date.today()
                 ref = last_day_of_month(ref_month.year, ref_month.month)
@@ -134,6 +158,42 @@ def _copy(
             "that is not a multiple of 48 months"
         )
     return report
+
+
+def _prepared_batches(
+    snapshot,
+    pseudo: Pseudonymiser,
+    shift: int,
+    dialect: str,
+    chunk_rows: int,
+    null_default: dict[str, frozenset[str]],
+) -> Iterator[tuple[str, TableTransformer, PreparedArrow | None]]:
+    """Per table: its batches transformed and rendered for the target, then ``None`` (table done).
+    Runs in the prefetch thread: nothing here touches the target connection."""
+    for name in t.MODELED_TABLES:
+        transformer = TableTransformer(name, pseudo, shift)
+        table = t.metadata.tables[name]
+        for batch in iter_batches(snapshot, name, chunk_rows):
+            data = transform_batch(transformer, batch)
+            yield name, transformer, prepare_arrow(dialect, table, data, null_default[name])
+        yield name, transformer, None
+
+
+def _null_default_columns(target: sa.Engine) -> dict[str, frozenset[str]]:
+    """Per modeled table, the target columns without a default: an all-NULL batch column may be left
+    out of the insert there (a real openIMIS schema has defaults that must not replace a NULL)."""
+    inspector = sa.inspect(target)
+    return {
+        name: frozenset(
+            c["name"]
+            for c in inspector.get_columns(name)
+            if c.get("default") is None
+            and c.get("autoincrement") is not True
+            and c.get("identity") is None
+            and c.get("computed") is None
+        )
+        for name in t.MODELED_TABLES
+    }
 
 
 def _delete_keys(conn: sa.Connection, name: str, keys: list) -> int:

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -19,7 +20,7 @@ from openimis_db.snapshot import Snapshot, TableRead, read_snapshot
 
 from .policy import REPLACED_KINDS, TEXT_COLUMNS, Action
 from .probe import SourceTable
-from .pseudonym import AvoidSet, value_hash
+from .pseudonym import AvoidSet, value_hashes
 
 __all__ = [
     "source_reads",
@@ -67,21 +68,18 @@ def iter_batches(snapshot: Snapshot, table: str, chunk_rows: int) -> Iterator[pa
 
 def collect_avoid_set(snapshot: Snapshot) -> AvoidSet:
     """Hashes of every source value of every replaced column (and of each word of names), so that
-    no fake value ever equals a real one."""
-
-    def hashes() -> Iterator[int]:
-        for (table, column), action in TEXT_COLUMNS.items():
-            if action not in REPLACED_KINDS:
-                continue
-            values = pq.read_table(snapshot.path(table), columns=[column]).column(column)
-            for value in pc.unique(values.drop_null()).to_pylist():
-                value = str(value)
-                yield value_hash(value)
-                if action in _NAME_KINDS:
-                    for word in value.split():
-                        yield value_hash(word)
-
-    return AvoidSet(hashes())
+    no fake value ever equals a real one. Hashed a column at a time (``value_hashes``)."""
+    parts: list[np.ndarray] = []
+    for (table, column), action in TEXT_COLUMNS.items():
+        if action not in REPLACED_KINDS:
+            continue
+        values = pq.read_table(snapshot.path(table), columns=[column]).column(column)
+        distinct = pc.unique(values.drop_null()).cast(pa.string())
+        parts.append(value_hashes(distinct))
+        if action in _NAME_KINDS:
+            words = {w for value in distinct.to_pylist() for w in value.split()}
+            parts.append(value_hashes(pa.array(sorted(words), type=pa.string())))
+    return AvoidSet(np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64))
 
 
 def latest_month(snapshot: Snapshot) -> dt.date | None:

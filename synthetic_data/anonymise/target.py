@@ -35,7 +35,7 @@ def prepare_target(engine: sa.Engine, mode: str) -> str:
                 f"target already has openIMIS table(s) {', '.join(found)}: use an empty database, or "
                 "target mode into_existing/auto for an empty openIMIS schema"
             )
-        t.metadata.create_all(engine)
+        _fresh_metadata().create_all(engine)
         return mode
     missing = sorted(modeled - present)
     if missing:
@@ -64,6 +64,16 @@ def prepare_target(engine: sa.Engine, mode: str) -> str:
             "openIMIS schema (nothing is overwritten)"
         )
     return mode
+
+
+def _fresh_metadata() -> sa.MetaData:
+    """A copy of the modeled tables. SQLAlchemy marks the ``use_alter`` foreign keys of a MetaData
+    once it has created them on PostgreSQL (as ALTER statements), and a later ``create_all`` of the
+    same MetaData on SQLite then leaves every foreign key out: a copy per target avoids that."""
+    copy = sa.MetaData()
+    for table in t.metadata.sorted_tables:
+        table.to_metadata(copy)
+    return copy
 
 
 def advance_sequences(conn: sa.Connection) -> None:
