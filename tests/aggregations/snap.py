@@ -40,5 +40,7 @@ def reconcile(engine, dataset: str, frame, periods: Sequence[Period], config: Ca
 def reference_snapshot(engine) -> Snapshot:
     """A snapshot of the reference tables only (org units, products)."""
     return read_snapshot(
-        engine, aggregations.reference_reads(), Path(tempfile.mkdtemp(prefix="ref-", dir=_ROOT.name))
+        engine,
+        aggregations.reference_reads(),
+        Path(tempfile.mkdtemp(prefix="ref-", dir=_ROOT.name)),
     )

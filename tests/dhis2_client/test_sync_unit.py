@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from adx.dhis2.import_summary import ChunkSummary, ImportCount, ImportResult
 from adx.dhis2.sync import Scope, find_stale, remove_stale
 from adx.model import DataValue
