@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from adx.dhis2.import_summary import ChunkSummary, ImportCount, ImportResult
 from adx.dhis2.sync import Scope, find_stale, remove_stale
 from adx.model import DataValue
@@ -185,27 +183,3 @@ def test_failed_deletion_summary_carries_dhis2s_summary():
         "stale values: 2 found, 0 deleted; DHIS2: ERROR: 0 imported, 0 updated, 0 ignored, "
         "0 deleted (2 values sent in 1 request(s)); chunk 3 failed: locked"
     )
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"data_set": "DS", "org_units": ["OU1"]},
-        {"data_set": "DS", "periods": ["202401"]},
-        {"org_units": ["OU1"], "periods": ["202401"]},
-    ],
-)
-def test_an_incomplete_scope_is_refused(kwargs):
-    with pytest.raises(
-        ValueError, match=r"^remove_stale needs scopes, or data_set \+ org_units \+ periods$"
-    ):
-        remove_stale(FakeDHIS2(HELD), [], **kwargs)
-
-
-def test_scopes_and_a_scope_by_parts_together_are_refused():
-    dhis2 = FakeDHIS2(HELD)
-    with pytest.raises(
-        ValueError, match="^pass either scopes or data_set/org_units/periods, not both$"
-    ):
-        remove_stale(dhis2, [], Scope.of("DS", ["OU1"], ["202401"]), data_set="DS")
-    assert dhis2.reads == []
