@@ -20,6 +20,8 @@ VALUES_VALID = "values_finite_non_negative"
 ADX_VALID = "adx_valid_against_xsd"
 PREFLIGHT = "dhis2_preflight"
 CONFLICTS = "conflicts_within_tolerance"
+# Checks that must pass before a data set's values may be read by anything downstream.
+DATASET_BLOCKING_CHECKS = (RECONCILES, ORG_UNITS_MAPPED, VALUES_VALID)
 
 
 def dataset_check_specs(asset: dg.AssetKey) -> list[dg.AssetCheckSpec]:

@@ -12,14 +12,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.storage import dataset_path
+from pipelines.assets import dataset_spec
+from pipelines.checks import DATASET_BLOCKING_CHECKS
+from pipelines.storage import values_path
+from pipelines.values_store import open_periods
 
 
 def _values(root: Path, code: str, periods: Sequence[str]) -> pd.DataFrame:
-    frames = [
-        pd.read_parquet(p) for pid in periods if (p := dataset_path(root, code, pid)).exists()
-    ]
-    frames = [f for f in frames if len(f)]
+    """The checked values of ``code`` (the same gate as the export and push steps)."""
+    key = dataset_spec(code).dataset_key
+    stored = open_periods(
+        {pid: values_path(root, key.path[-1], pid) for pid in periods},
+        DATASET_BLOCKING_CHECKS,
+        f"asset {key.to_user_string()!r}",
+    )
+    frames = [f for _, f in stored if len(f)]
     if not frames:
         return pd.DataFrame(columns=["data_element", "category_options", "value", "period"])
     return pd.concat(frames, ignore_index=True)

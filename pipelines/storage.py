@@ -4,22 +4,28 @@ Layout under the output directory::
 
     <CODE>_<PERIOD>.adx.xml, <CODE>_<PERIOD>.json      exports (what DHIS2 receives)
     parquet/facts/<fact>/<PERIOD>.parquet              extract assets (finest-grain facts)
-    parquet/datasets/<CODE>/<PERIOD>.parquet           data set assets (adx FRAME_COLUMNS)
-    parquet/org_units/<CODE>.parquet                   org units the data set maps to
+    parquet/<asset>/<PERIOD>.parquet                   data set values, by the values IO manager
+                                                       (``pipelines.io_manager``), checked
+    parquet/<asset>/<PERIOD>.rejected.parquet          values whose blocking checks failed
 
 One file per period, even when a range run computed many periods at once, so that a later
 run of any single period finds its inputs. An empty period is an empty file, not a missing one.
+Every file is written atomically (``atomic_files``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from adx.periods import Period
+from atomic_files import atomic_open
+
+PARQUET_DIR = "parquet"
 
 
 class MissingInputError(FileNotFoundError):
@@ -27,15 +33,12 @@ class MissingInputError(FileNotFoundError):
 
 
 def fact_path(root: Path, fact: str, period: str) -> Path:
-    return root / "parquet" / "facts" / fact / f"{period}.parquet"
+    return root / PARQUET_DIR / "facts" / fact / f"{period}.parquet"
 
 
-def dataset_path(root: Path, code: str, period: str) -> Path:
-    return root / "parquet" / "datasets" / code / f"{period}.parquet"
-
-
-def org_units_path(root: Path, code: str) -> Path:
-    return root / "parquet" / "org_units" / f"{code}.parquet"
+def values_path(root: Path, asset: str, period: str) -> Path:
+    """Where the values IO manager keeps ``asset``'s values of ``period`` (its layout)."""
+    return root / PARQUET_DIR / asset / f"{period}.parquet"
 
 
 def export_path(root: Path, code: str, period: str, fmt: str) -> Path:
@@ -44,11 +47,9 @@ def export_path(root: Path, code: str, period: str, fmt: str) -> Path:
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    """Write atomically (temp file + rename) so a crashed step never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    """Write atomically (temp file, fsync, rename) so a failed step never leaves half a file."""
+    with atomic_open(path, "wb") as fh:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), fh)
     return path
 
 

@@ -7,13 +7,12 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from adx.dhis2.import_summary import ImportResult, combine
-from adx.model import frame_to_values
 from adx.dhis2.sync import Scope, SyncResult, remove_stale
+from adx.model import frame_to_values
 from pipelines import checks
 from pipelines.assets import DatasetSpec
-from pipelines.partitions import context_periods
-from pipelines.resources import CatalogueConfig, DHIS2Resource, OutputDirectory
-from pipelines.storage import dataset_path, org_units_path, read_periods
+from pipelines.resources import CatalogueConfig, DHIS2Resource
+from pipelines.values_store import StoredPeriods
 
 
 def build_push_asset(
@@ -27,6 +26,10 @@ def build_push_asset(
     @dg.asset(
         key=key,
         group_name="dhis2",
+        # The values come from the data set through the IO manager, which hands them out only
+        # when the data set's blocking checks passed (also in a push-only or retried run); the
+        # export (XSD, pre-flight) runs first within a run.
+        ins={"values": dg.AssetIn(spec.dataset_key)},
         deps=[spec.export_key],
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -41,11 +44,11 @@ def build_push_asset(
     )
     def _push(
         context: AssetExecutionContext,
-        output: OutputDirectory,
         dhis2: DHIS2Resource,
         catalogue: CatalogueConfig,
+        values: StoredPeriods,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        periods = context_periods(context)
+        periods = values.periods
         if not dhis2.configured:
             context.log.warning(f"{spec.code}: DHIS2_URL is not set, push skipped")
             # No materialization (nothing reached DHIS2); the check output is required, so it
@@ -57,45 +60,38 @@ def build_push_asset(
                 metadata={"skipped": "DHIS2_URL not set: nothing pushed"},
             )
             return
-        root = output.root
         data_set = catalogue.load().code(spec.code)  # the configured (possibly overridden) code
-        scope_org_units = _scope_org_units(root, spec)
+        scope_org_units = values.org_units()
         started = time.perf_counter()
         results: list[ImportResult] = []
         syncs: list[SyncResult] = []
         with dhis2.client() as client:
             # One period at a time (memory bounded by a month); DHIS2 sees one import per period.
-            for period in periods:
-                frame = read_periods(
-                    {period.id: dataset_path(root, spec.code, period.id)},
-                    f"asset {spec.dataset_key.path[-1]!r}",
-                )
-                values = list(frame_to_values(frame))
-                result = client.push(values, dry_run=dhis2.dry_run, async_=dhis2.async_import)
+            for period, frame in values:
+                data_values = list(frame_to_values(frame))
+                result = client.push(data_values, dry_run=dhis2.dry_run, async_=dhis2.async_import)
                 results.append(result)
-                context.log.info(
-                    f"{spec.code} {period.id} → {dhis2.redacted_url}: {result.summary()}"
-                )
+                context.log.info(f"{spec.code} {period} → {dhis2.redacted_url}: {result.summary()}")
                 if any(c.status == "ERROR" for c in result.chunks) and not result.counts.total:
                     # DHIS2 refused the import as a whole (unknown data set, no access):
                     # retrying cannot help, and nothing may be deleted after a failed push.
                     raise dg.Failure(
-                        f"DHIS2 rejected the {spec.code} {period.id} import: {result.summary()}",
+                        f"DHIS2 rejected the {spec.code} {period} import: {result.summary()}",
                         allow_retries=False,
                     )
                 if result.ok(dhis2.conflict_tolerance):
                     syncs.append(
                         remove_stale(
                             client,
-                            values,
-                            Scope.of(data_set, scope_org_units, [period.id]),
+                            data_values,
+                            Scope.of(data_set, scope_org_units, [period]),
                             dry_run=dhis2.dry_run,
                         )
                     )
                 else:
                     # A push with too many conflicts must not delete anything.
                     context.log.warning(
-                        f"{spec.code} {period.id}: stale-value removal skipped (push not clean)"
+                        f"{spec.code} {period}: stale-value removal skipped (push not clean)"
                     )
         result = combine(results)
         stale_found = sum(len(s.stale) for s in syncs)
@@ -142,11 +138,3 @@ def build_push_asset(
         )
 
     return _push
-
-
-def _scope_org_units(root, spec: DatasetSpec) -> list[str]:
-    """Every DHIS2 org unit the data set answers for, as saved by the data set step."""
-    frame = read_periods(
-        {"org units": org_units_path(root, spec.code)}, f"org units of {spec.code}"
-    )
-    return sorted(frame["org_unit"].dropna().astype(str).unique())

@@ -1,0 +1,99 @@
+"""Atomic file writes: a temporary file in the target's folder, fsync, then rename.
+
+A leaf package (it imports no other package of the project), so every package may use it:
+``openimis_db`` (snapshot Parquet), ``aggregations``, ``adx`` and ``pipelines`` (exports,
+Parquet between steps, reports). A reader never sees a partial file under the final name; after
+an error (a writer exception, a full disk, ``EFBIG``) neither the final file nor the temporary
+one is left behind, and an earlier file under the final name is kept unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Literal, overload
+
+__all__ = ["atomic_open", "atomic_path", "write_bytes", "write_text", "TEMP_SUFFIX"]
+
+TEMP_SUFFIX = ".tmp"
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on a directory; the rename is still atomic
+    finally:
+        os.close(fd)
+
+
+def _temp_in(folder: Path, name: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=TEMP_SUFFIX)
+    os.close(fd)
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; publish it as ``path`` when the block succeeds.
+
+    For writers that want a file name (``pyarrow``, ``lxml``). The temporary file is fsynced,
+    renamed over ``path`` and the folder fsynced; on any exception it is removed.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_in(final.parent, final.name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(final.parent)
+
+
+@overload
+def atomic_open(
+    path: str | os.PathLike[str], mode: Literal["wb"] = "wb", *, encoding: None = None
+) -> contextlib.AbstractContextManager[IO[bytes]]: ...
+@overload
+def atomic_open(
+    path: str | os.PathLike[str], mode: Literal["w"], *, encoding: str = "utf-8"
+) -> contextlib.AbstractContextManager[IO[str]]: ...
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "wb", *, encoding: str | None = None
+) -> contextlib.AbstractContextManager[IO[bytes]] | contextlib.AbstractContextManager[IO[str]]:
+    """Open a file for writing (``"wb"`` or ``"w"``) that appears under ``path`` only when closed
+    without error."""
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_open writes only ('wb' or 'w'), not {mode!r}")
+    return _atomic_open(Path(path), mode, encoding or ("utf-8" if mode == "w" else None))
+
+
+@contextlib.contextmanager
+def _atomic_open(path: Path, mode: str, encoding: str | None) -> Iterator[IO]:  # type: ignore[type-arg]
+    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding) as fh:
+        yield fh
+        fh.flush()
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
+    return Path(path)
+
+
+def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    with atomic_open(path, "w", encoding=encoding) as fh:
+        fh.write(text)
+    return Path(path)
