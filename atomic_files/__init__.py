@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Literal, overload
@@ -36,9 +36,15 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _temp_in(folder: Path, name: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=TEMP_SUFFIX)
-    os.close(fd)
-    return Path(tmp)
+    """A new, empty, hidden file beside the target, created with the process umask applied
+    (``tempfile.mkstemp`` would make it 0600, and the published file with it)."""
+    while True:
+        tmp = folder / f".{name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
 
 
 @contextlib.contextmanager
@@ -56,6 +62,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, final)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno is None or exc.strerror is None:
+            raise
+        # Name the file the caller asked for (a full disk, EFBIG), never the temporary one.
+        raise type(exc)(exc.errno, exc.strerror, str(final)) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

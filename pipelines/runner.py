@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
+from dagster._utils.error import SerializableErrorInfo
 
 from pipelines.automation import RANGE_END, RANGE_START
 
@@ -158,12 +159,19 @@ def summarise(result: dg.ExecuteInProcessResult) -> RunOutcome:
     return outcome
 
 
-def _root_message(error: Any) -> str:
-    """The innermost user error's first line (Dagster wraps user exceptions)."""
-    while error is not None and getattr(error, "cause", None) is not None:
+def _root_message(error: SerializableErrorInfo | None) -> str:
+    """The user error's first line: Dagster's own wrappers are skipped, but not the user error's
+    own causes (a project error such as ``ConfigError`` names the file and key; its cause, e.g.
+    a codec error, does not)."""
+    while error is not None and error.cause is not None and _is_dagster_wrapper(error):
         error = error.cause
-    text = (getattr(error, "message", "") or "").strip()
+    text = (error.message if error is not None else "").strip()
     first = text.splitlines()[0] if text else "unknown error"
     # "module.ExceptionClass: message" -> "message"
     head, sep, rest = first.partition(": ")
     return rest if sep and "." in head and " " not in head else first
+
+
+def _is_dagster_wrapper(error: SerializableErrorInfo) -> bool:
+    """Dagster's wrapper of a user exception (``DagsterExecutionStepExecutionError``, ...)."""
+    return error.cls_name is not None and error.cls_name.startswith("Dagster")

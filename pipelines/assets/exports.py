@@ -116,8 +116,12 @@ def build_export_asset(
                 if output.keep_adx:
                     files.append(str(adx_file))
                 if output.keep_json:
-                    with atomic_open(json_file, "wb") as out:
-                        write_json(data_values, out)
+                    try:
+                        with atomic_open(json_file, "wb") as out:
+                            write_json(data_values, out)
+                    except BaseException:
+                        adx_file.unlink(missing_ok=True)  # a period's files: both or neither
+                        raise
                     files.append(str(json_file))
                 if client is not None:
                     problems += preflight(data_values, client)
