@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from pydantic import Field
@@ -19,6 +19,9 @@ from openimis_db.engine import make_engine, redact_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from adx.dhis2.client import DHIS2Client
+    from aggregations.config import CatalogueConfig as Catalogue
 
 
 class OpenIMISDatabase(dg.ConfigurableResource):
@@ -76,8 +79,8 @@ class DHIS2Resource(dg.ConfigurableResource):
     def redacted_url(self) -> str:
         return redact_url(self.url) if self.url else "<DHIS2 not configured>"
 
-    def client(self) -> Any:
-        """An ``adx.dhis2.client.DHIS2Client``; raises when DHIS2 is not configured."""
+    def client(self) -> DHIS2Client:
+        """A client for this DHIS2; raises ``dg.Failure`` when DHIS2 is not configured."""
         from adx.dhis2.client import DHIS2Client
         from adx.dhis2.http import RetryPolicy
 
@@ -122,7 +125,7 @@ class CatalogueConfig(dg.ConfigurableResource):
 
     path: str | None = Field(default=None, description="TOML file (OPENIMIS_DHIS2_CONFIG)")
 
-    def load(self) -> Any:
+    def load(self) -> Catalogue:
         from aggregations import load_config
 
         return load_config(self.path)
@@ -145,7 +148,7 @@ def dhis2_from_env(
     """
     env = os.environ if env is None else env
 
-    def secret(name: str) -> Any:
+    def secret(name: str) -> str | None:
         return dg.EnvVar(name) if env.get(name) else None
 
     def count(name: str, default: str) -> int:
