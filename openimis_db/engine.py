@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -16,12 +17,29 @@ class DatabaseURLError(ValueError):
 SUPPORTED = ("postgresql", "mssql", "sqlite")
 
 
+# Query parameters that carry a secret (libpq ``password``, ODBC ``pwd``, tokens, keys).
+SECRET_PARAMS = re.compile(r"pass|pwd|secret|token|key|auth|cred", re.IGNORECASE)
+# ``PWD=...;`` inside an ODBC connection string (``odbc_connect=...``).
+_ODBC_SECRET = re.compile(r"((?:PWD|Password)\s*=\s*)(\{[^}]*\}|[^;]*)", re.IGNORECASE)
+MASK = "***"
+
+
 def redact_url(url: str) -> str:
-    """The URL with any password masked, safe for logs and error messages."""
+    """The URL with every secret masked (user-info password, secret query parameters, ODBC
+    ``PWD=``), safe for logs, errors and metadata."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "<unparseable database URL>"
+    query: dict[str, str | tuple[str, ...]] = {}
+    for name, value in parsed.query.items():
+        values = (value,) if isinstance(value, str) else tuple(value)
+        masked = tuple(
+            MASK if SECRET_PARAMS.search(name) else _ODBC_SECRET.sub(rf"\g<1>{MASK}", v)
+            for v in values
+        )
+        query[name] = masked[0] if isinstance(value, str) else masked
+    return parsed.set(query=query).render_as_string(hide_password=True)
 
 
 def make_engine(url: str, **kwargs) -> Engine:
