@@ -68,7 +68,3 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def dialect_name(engine: Engine) -> str:
-    return engine.dialect.name

@@ -53,9 +53,7 @@ def build_snapshot_asset(
         started = time.perf_counter()
         directory = snapshot_dir(output.root, spec.code, periods)
         # One read of each table for the whole range: a backfill of a year scans each once.
-        snap = read_snapshot(
-            database.url, snapshot_reads([spec.code], periods, config), directory
-        )
+        snap = read_snapshot(database.url, snapshot_reads([spec.code], periods, config), directory)
         seconds = time.perf_counter() - started
         rows = {name: t.rows for name, t in snap.tables.items()}
         context.log.info(

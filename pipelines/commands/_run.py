@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pipelines.commands._common import (
     ALL_DATASETS,
@@ -16,18 +18,20 @@ from pipelines.commands._common import (
     settings_for,
 )
 
+if TYPE_CHECKING:
+    from pipelines.resources import DHIS2Resource
+    from pipelines.runner import RunOutcome
 
-def failure_message(outcomes) -> str:
+
+def failure_message(outcomes: Sequence[RunOutcome]) -> str:
     """One line naming what failed: failed checks first (with their first problem), then steps."""
     parts: list[str] = []
     for outcome in outcomes:
-        for asset, name, _passed, meta in outcome.failed_checks():
-            details = str(meta.get("details") or "").strip().splitlines()
-            first = details[0].lstrip("- ").strip() if details else ""
-            count = meta.get("problems", "")
-            parts.append(
-                f"check {name} on {asset} failed ({count} problem(s)){': ' + first if first else ''}"
-            )
+        for check in outcome.failed_checks():
+            n = len(check.problems)
+            count = f" ({n} problem{'s' if n != 1 else ''})" if n else ""
+            first = f": {check.problems[0]}" if check.problems else ""
+            parts.append(f"check {check.name} on {check.asset} failed{count}{first}")
         if not outcome.failed_checks():
             parts += outcome.failures
     return "; ".join(parts) or "the Dagster run failed (run with --verbose for details)"
@@ -38,12 +42,19 @@ def run_datasets(
     span: PeriodSpan,
     *,
     push: bool,
-    dhis2=None,
+    dhis2: DHIS2Resource | None = None,
     formats: str = "both",
     check_db: bool = True,
     report: bool = False,
-) -> list:
-    """Materialise extract → data set → export (→ push) for the chosen data sets and periods."""
+    stored: bool = False,
+) -> list[RunOutcome]:
+    """Materialise extract → data set → export (→ push) for the chosen data sets and periods.
+
+    ``report``: also the run report (after the yearly population, which its coverage rate
+    divides by). ``stored``: push only, the values an earlier run computed under the same output
+    directory (no database needed); the values IO manager refuses them unless their blocking
+    checks passed.
+    """
     from pipelines.assets import dataset_spec
     from pipelines.assets.report import REPORT_KEY
     from pipelines.automation import MONTHLY_JOB, YEARLY_JOB
@@ -51,9 +62,9 @@ def run_datasets(
     from pipelines.resources import DHIS2Resource
     from pipelines.runner import environment, run_job
 
-    url = database_url(args)
+    url = None if stored else database_url(args)
     check_complete(span)
-    if check_db:
+    if check_db and url:
         check_database(url)
     settings = settings_for(args, span)
     if settings.config_path:
@@ -76,12 +87,23 @@ def run_datasets(
     def keys(selected):
         out = []
         for spec in selected:
-            out += spec.keys if push else spec.keys[:-1]
+            if stored:
+                out.append(spec.push_key)
+            else:
+                out += spec.keys if push else spec.keys[:-1]
         if report and any(not s.yearly for s in selected):
             out.append(REPORT_KEY)
         return list(dict.fromkeys(out))
 
-    outcomes = []
+    outcomes: list[RunOutcome] = []
+
+    def run(job: str, first: str, last: str, selected: list) -> None:
+        outcome = run_job(defs, job, first, last, keys(selected), verbose=args.verbose)
+        if outcome.interrupted:
+            # Dagster turns Ctrl-C into a step failure; the command exits as interrupted (130).
+            raise KeyboardInterrupt
+        outcomes.append(outcome)
+
     with environment({"OPENIMIS_DB_URL": url}):
         monthly = [s for s in specs if not s.yearly]
 
@@ -90,16 +112,7 @@ def run_datasets(
                 progress(
                     f"{' + '.join(s.code for s in monthly)} for {span} into {settings.out_dir}"
                 )
-                outcomes.append(
-                    run_job(
-                        defs,
-                        MONTHLY_JOB,
-                        span.first,
-                        span.last,
-                        keys(monthly),
-                        verbose=args.verbose,
-                    )  # fmt: skip
-                )
+                run(MONTHLY_JOB, span.first, span.last, monthly)
 
         if not report:
             run_monthly()
@@ -111,31 +124,30 @@ def run_datasets(
                 progress(f"OI_POPULATION {y} skipped: the year is not complete")
         if yearly and years:
             progress(f"OI_POPULATION for {years[0]}..{years[-1]}")
-            outcomes.append(
-                run_job(defs, YEARLY_JOB, years[0], years[-1], keys(yearly), verbose=args.verbose)
-            )
+            run(YEARLY_JOB, years[0], years[-1], yearly)
         if report:
             run_monthly()  # after the population, which the report's coverage rate divides by
     return outcomes
 
 
-def raise_on_failure(outcomes) -> None:
+def raise_on_failure(outcomes: Sequence[RunOutcome]) -> None:
     """A failed step or any failed check (the post-push conflicts check is not blocking) fails."""
     bad = [o for o in outcomes if not o.success or o.failed_checks()]
     if bad:
         raise CommandError(failure_message(bad))
 
 
-def exported_files(outcomes) -> list[str]:
+def exported_files(outcomes: Sequence[RunOutcome]) -> list[str]:
     files: list[str] = []
     for outcome in outcomes:
         for asset, meta in outcome.materialized.items():
             if asset.endswith("_export"):
-                files += list(meta.get("files") or [])
+                listed = meta.get("files") or []
+                files += [str(f) for f in listed] if isinstance(listed, list) else []
     return files
 
 
-def report_path_of(outcomes) -> str | None:
+def report_path_of(outcomes: Sequence[RunOutcome]) -> str | None:
     """The run report's path, when the run wrote one."""
     for outcome in outcomes:
         meta = outcome.materialized.get("run_report")

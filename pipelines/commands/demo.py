@@ -131,9 +131,9 @@ def _post_demo_metadata(db_url: str) -> None:
 
     The synthetic org units exist in no real DHIS2: point DHIS2_URL at a sandbox for the demo.
     """
-    from adx.dhis2.metadata import OrgUnit, build_bundle
     import tempfile
 
+    from adx.dhis2.metadata import OrgUnit, build_bundle
     from aggregations import build_catalogue, load_config, org_units, product_codes, reference_reads
     from openimis_db.snapshot import read_snapshot
     from pipelines.commands._common import CommandError
