@@ -300,8 +300,20 @@ class EntryImporter:
                 raise EntryError("E8128", idx, "-".join(key))
         if ds is None:
             return
-        if not self.user.superuser and not can_data_write(self.user, ds):
-            raise EntryError("E8010", ds["id"])
+        if not self.user.superuser:
+            # validateUserAccess: data set write sharing, then the org units in the user's
+            # hierarchy (``getOrgUnitsNotInUserHierarchy``): one outside rejects the whole group.
+            if not can_data_write(self.user, ds):
+                raise EntryError("E8010", ds["id"])
+            outside_user = sorted(
+                {
+                    v["ou"]["id"]
+                    for v in values
+                    if not self.store.in_hierarchy(self.user, v["ou"]["id"])
+                }
+            )
+            if outside_user:
+                raise EntryError("E8011", outside_user)
         members = {(e.get("dataElement") or {}).get("id") for e in ds.get("dataSetElements") or []}
         outside = sorted({v["de"]["id"] for v in values} - members)
         if outside:
