@@ -5,14 +5,17 @@ package may use it: ``openimis_db`` (snapshot Parquet and manifest), ``aggregati
 unmapped list) and ``pipelines`` (exports, values between steps, reports, metadata bundle). It is
 the project's one atomic-write helper. A reader never sees a partial file under the final name; after
 an error (a writer exception, a full disk, ``EFBIG``) neither the final file nor the temporary
-one is left behind, and an earlier file under the final name is kept unchanged.
+one is left behind, and an earlier file under the final name is kept unchanged. A writer that was
+killed cannot clean up: its temporary file is removed by the next writer of the same file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Literal, overload
@@ -43,11 +46,51 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+# Temporary names carry the writer: ``.<name>.<host>-<pid>.<random>.tmp``, so that a later writer
+# of the same file can remove what a killed one left behind (SIGKILL, power loss), and only that.
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+_LEFTOVER = re.compile(
+    r"\.(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)\.[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + "$"
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _sweep(folder: Path, name: str) -> None:
+    """Remove the temporary files of ``name`` whose writer, on this host, no longer runs.
+
+    Writers on other hosts (a shared folder) and live writers are left alone."""
+    prefix = f".{name}."
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(prefix):
+            continue
+        found = _LEFTOVER.fullmatch(entry.name[len(prefix) - 1 :])
+        if found is None or found["host"] != _HOST:
+            continue
+        pid = int(found["pid"])
+        if pid != os.getpid() and not _alive(pid):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
 def _temp_in(folder: Path, name: str) -> Path:
     """A new, empty, hidden file beside the target, created with the process umask applied
     (``tempfile.mkstemp`` would make it 0600, and the published file with it)."""
+    _sweep(folder, name)
     while True:
-        tmp = folder / f".{name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        tmp = folder / f".{name}.{_HOST}-{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:

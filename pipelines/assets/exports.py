@@ -1,7 +1,6 @@
 """Export assets: ADX XML and dataValueSets JSON files per data set and period, validated."""
 
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
@@ -12,7 +11,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from adx.model import DataValue, frame_to_values
-from atomic_files import atomic_open, atomic_path
+from atomic_files import PendingFile, atomic_open, atomic_path
 from pipelines import checks
 from pipelines.assets import DatasetSpec
 from pipelines.previews import paths_metadata
@@ -35,7 +34,7 @@ def write_adx_file(
     """Write and XSD-validate one ADX document; publish it at ``target`` only when ``keep``.
 
     Validated before it is renamed into place, so the final name never holds a partial file.
-    Without ``keep`` (JSON-only exports) the document is validated in a temporary folder beside
+    Without ``keep`` (JSON-only exports) the document is validated under a temporary name beside
     the target and removed.
     """
     from adx.adx_xml import write_adx
@@ -49,8 +48,11 @@ def write_adx_file(
     if keep:
         with atomic_path(target) as tmp:
             return write_and_validate(tmp)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".adx-check-") as folder:
-        return write_and_validate(Path(folder) / target.name)
+    pending = PendingFile(target)
+    try:
+        return write_and_validate(pending.path)
+    finally:
+        pending.discard()
 
 
 def build_export_asset(
@@ -79,7 +81,7 @@ def build_export_asset(
         values: StoredPeriods,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         from adx.adx_xml import sort_values
-        from adx.dhis2.preflight import preflight
+        from adx.dhis2.preflight import MetadataCache, preflight
         from adx.dvs_json import write_json
 
         root = output.root
@@ -92,9 +94,11 @@ def build_export_asset(
         adx_errors: dict[str, list[str]] = {}
         problems: list[object] | None = None
         with ExitStack() as stack:
-            client = None
+            metadata = None
             if dhis2.configured:
+                # DHIS2's metadata for the whole scope, read once for every period of the range.
                 client = stack.enter_context(dhis2.client())
+                metadata = MetadataCache(client, values.org_units())
                 problems = []
             # One period at a time: memory stays bounded by a month, whatever the range.
             for period, frame in values:
@@ -123,8 +127,8 @@ def build_export_asset(
                         adx_file.unlink(missing_ok=True)  # a period's files: both or neither
                         raise
                     files.append(str(json_file))
-                if client is not None:
-                    problems += preflight(data_values, client)
+                if metadata is not None:
+                    problems += preflight(data_values, metadata)
         export_s = time.perf_counter() - started
 
         yield checks.adx_valid(key, adx_errors)

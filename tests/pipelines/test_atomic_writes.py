@@ -53,6 +53,33 @@ def test_published_file_gets_the_umask_permissions(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o644
 
 
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_writer(tmp_path):
+    """SIGKILL leaves the temporary file behind (nothing can clean up); the next write of the
+    same file removes it, but never a live writer's file nor one from another host."""
+    target = tmp_path / "OI_CLAIMS_202402.json"
+    code = (
+        "import os, signal, sys; from atomic_files import atomic_open\n"
+        "with atomic_open(sys.argv[1]) as fh:\n"
+        "    fh.write(b'{\"dataValues\": [')\n"
+        "    fh.flush()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(target)], cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+    )  # fmt: skip
+    assert done.returncode == -signal.SIGKILL
+    (leftover,) = _files(tmp_path)
+    assert leftover.startswith(f".{target.name}.") and leftover.endswith(".tmp")
+    host = leftover[len(target.name) + 2 :].split("-")[0]
+    live = tmp_path / f".{target.name}.{host}-{os.getppid()}.0123abcd.tmp"  # a running writer
+    elsewhere = tmp_path / f".{target.name}.otherhost-999999.0123abcd.tmp"  # a dead pid
+    live.write_bytes(b"")
+    elsewhere.write_bytes(b"")
+    write_text(target, "{}")
+    assert _files(tmp_path) == sorted([target.name, live.name, elsewhere.name])
+
+
 def _limited(limit: int):
     def pre() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
