@@ -4,10 +4,16 @@ under ``DAGSTER_HOME`` (run and event storage, compute logs) are searched for th
 
 Accepted places: the database URL's user-info password and its ``?password=`` query parameter,
 ``DHIS2_TOKEN``, ``DHIS2_PASSWORD``, and credentials inside ``DHIS2_URL``.
+
+A search that finds nothing proves little unless the URL reached the searched places: the snapshot
+step's log line and its ``database`` metadata must carry the URL in redacted form, and the same runs
+with the redaction switched off (``redaction.redact_url`` as identity, in the child process only)
+must be caught by the very same search.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -17,10 +23,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.dhis2_emulator import profiles
 from tests.pipelines.test_push import load_dhis2_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 PERIOD = "201902"  # a month with claims in the openIMIS demo data
+NEWEST = max(profiles.PROFILES, key=lambda name: tuple(int(x) for x in name.split(".")))
+# In a child process, before anything else: every URL shown as it is (the sanity check).
+REDACTION_OFF = "import redaction\nredaction.redact_url = lambda url: url\n"
 
 
 def _secret(tag: str) -> str:
@@ -33,12 +43,25 @@ def _with_userinfo_password(url: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _cli(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _cli(
+    argv: list[str], env: dict[str, str], *, redaction_off: bool = False
+) -> subprocess.CompletedProcess[str]:
+    code = (REDACTION_OFF if redaction_off else "") + (
+        "import sys\nfrom pipelines.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    )
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *argv],
+        [sys.executable, "-c", code, *argv],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
         env={**env, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
+
+
+def _files_under(folder: Path, root: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
 
 
 def _leaks(haystacks: dict[str, bytes], needles: list[str]) -> list[str]:
@@ -51,6 +74,7 @@ def _leaks(haystacks: dict[str, bytes], needles: list[str]) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.dhis2_profiles(NEWEST)  # redaction is the same for every DHIS2 version
 def test_no_secret_in_output_logs_files_or_dagster_home(
     openimis_demo_url, dhis2_emulator, tmp_path
 ):
@@ -117,21 +141,45 @@ def test_no_secret_in_output_logs_files_or_dagster_home(
             assert done.returncode == code, f"{name}: {done.stderr[-2000:]}"
         haystacks[f"{name}: stdout"] = done.stdout.encode()
         haystacks[f"{name}: stderr"] = done.stderr.encode()
+    # The snapshot step's progress line named the database, in redacted form.
+    masked_query = f"{openimis_demo_url}?password=***"
+    assert masked_query in haystacks["export, ?password=: stderr"].decode()
+    assert _with_userinfo_password(openimis_demo_url, "***") in (
+        haystacks["export, password in user-info: stderr"].decode()
+    )
 
     # A Dagster materialization as the code location runs it (definitions from the environment,
     # secrets through EnvVar), recorded in DAGSTER_HOME: one succeeding, one failing.
+    seen = {}
     for name, db, ok in (("materialize", db_query, True), ("materialize, fails", closed, False)):
-        done = _materialize(base, db, token, dhis2_emulator.url, out, expect_success=ok)
+        done, seen[name] = _materialize(base, db, token, dhis2_emulator.url, out, expect_success=ok)
         haystacks[f"{name}: stdout"] = done.stdout.encode()
         haystacks[f"{name}: stderr"] = done.stderr.encode()
+    # What the run storage holds for the snapshot step: metadata and log, redacted.
+    assert seen["materialize"]["database"] == [masked_query]
+    assert any(masked_query in line for line in seen["materialize"]["logs"])
 
     for folder in (out, home):
-        for path in folder.rglob("*"):
-            if path.is_file():
-                haystacks[str(path.relative_to(tmp_path))] = path.read_bytes()
+        haystacks.update(_files_under(folder, tmp_path))
     assert any("OI_CLAIMS_201902.json" in k for k in haystacks)  # the outputs were searched
     assert any(k.startswith("dagster_home/") for k in haystacks)  # and the run storage
     assert _leaks(haystacks, needles) == []
+
+    # Sanity check of the search itself: with the redaction switched off, the same places carry
+    # the secret and the same search finds it (so a redaction that breaks fails this test).
+    home_off, out_off = tmp_path / "dagster_home_off", tmp_path / "out_off"
+    home_off.mkdir()
+    off = {**base, "DAGSTER_HOME": str(home_off)}
+    argv = ["export", "--db", db_query, "--period", PERIOD, "--out", str(out_off),
+            "--dataset", "OI_CLAIMS"]  # fmt: skip
+    done = _cli(argv, off, redaction_off=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _leaks({"stderr": done.stderr.encode()}, [query_pw]), "the log line is not searched"
+    _, leaked = _materialize(
+        off, db_query, token, dhis2_emulator.url, out_off, expect_success=True, redaction_off=True
+    )
+    assert query_pw in leaked["database"][0]
+    assert _leaks(_files_under(home_off, tmp_path), [query_pw]), "the run storage is not searched"
 
 
 def _materialize(
@@ -142,16 +190,25 @@ def _materialize(
     out: Path,
     *,
     expect_success: bool,
-) -> subprocess.CompletedProcess[str]:
-    code = (
-        "import sys, dagster as dg\n"
+    redaction_off: bool = False,
+) -> tuple[subprocess.CompletedProcess[str], dict[str, list[str]]]:
+    """Run the job in a child process on ``DAGSTER_HOME``'s instance; return the process and what
+    the instance recorded for the snapshot step: its ``database`` metadata and its log lines."""
+    code = (REDACTION_OFF if redaction_off else "") + (
+        "import json, sys, dagster as dg\n"
         "from pipelines.definitions import build_definitions\n"
         "defs = build_definitions()\n"
-        "keys = [dg.AssetKey(k) for k in ('claims_snapshot', 'claims_dataset', 'claims_export', 'claims_push')]\n"
+        "keys = [dg.AssetKey(k) for k in\n"
+        "        ('claims_snapshot', 'claims_dataset', 'claims_export', 'claims_push')]\n"
         "with dg.DagsterInstance.get() as instance:\n"
         "    result = defs.resolve_job_def('monthly_indicators').execute_in_process(\n"
         f"        instance=instance, partition_key='{PERIOD}', asset_selection=keys,\n"
         "        raise_on_error=False)\n"
+        "    seen = {'database': [str(m.metadata['database'].value) for m in\n"
+        "                         result.asset_materializations_for_node('claims_snapshot')],\n"
+        "            'logs': [e.user_message for e in instance.all_logs(result.run_id)\n"
+        "                     if e.step_key == 'claims_snapshot' and e.user_message]}\n"
+        "print('SEEN ' + json.dumps(seen))\n"
         "sys.exit(0 if result.success else 1)\n"
     )
     env = {
@@ -168,4 +225,5 @@ def _materialize(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
     )
     assert (done.returncode == 0) == expect_success, done.stderr[-3000:]
-    return done
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("SEEN ")]
+    return done, json.loads(line.removeprefix("SEEN "))
