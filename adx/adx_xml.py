@@ -16,7 +16,7 @@ import io
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypedDict, cast
 
 from lxml import etree
 
@@ -132,77 +132,101 @@ def write_adx(
     refused. Without it every value must be an ``xs:decimal``. Raises AdxWriteError naming the
     offending value.
     """
-    # (data set, data element) -> {category options -> (start-tag prefix, numeric)}
-    templates: dict[tuple[str, str], dict[tuple, tuple[str, bool]]] = {}
-    checked: dict[str, str] = {}  # value -> 'value"/>' tail, for values known to be decimals
-    periods: dict[str, str] = {}
-    decimal = XS_DECIMAL.fullmatch
-    parts: list[str] = []
-    count = 0
     with etree.xmlfile(out, encoding="utf-8", buffered=False) as xf:
         xf.write_declaration()
         with xf.element("adx", {"xmlns": NAMESPACE, "exported": _exported_text(exported)}):
-            group_cm = None
-            ds = ou = pe = ao = None
-            cur_de: str | None = None
-            tdict: dict = {}
-            where = ""
+            stream = _AdxStream(xf, out, data_sets)
             try:
-                for v in values:
-                    if (
-                        v.org_unit != ou
-                        or v.period != pe
-                        or v.data_set != ds
-                        or v.attribute_options != ao
-                    ):
-                        if parts:
-                            out.write("".join(parts).encode())
-                            parts.clear()
-                        if group_cm is not None:
-                            group_cm.__exit__(None, None, None)
-                            group_cm = None
-                        ds, ou, pe, ao = v.data_set, v.org_unit, v.period, v.attribute_options
-                        where = f"group dataSet={ds!r} orgUnit={ou!r} period={pe!r}"
-                        group_cm = _open_group(xf, v, periods, where)
-                        cur_de = None
-                    if v.data_element != cur_de:
-                        cur_de = v.data_element
-                        tdict = templates.setdefault((ds, cur_de), {})
-                    tmpl = tdict.get(v.category_options)
-                    if tmpl is None:
-                        tmpl = tdict[v.category_options] = _template(v, data_sets, ds, where)
-                    prefix, numeric = tmpl
-                    if numeric and v.comment is None:
-                        tail = checked.get(v.value)
-                        if tail is None:
-                            if decimal(v.value) is None:
-                                raise AdxWriteError(
-                                    f"{where}: value {v.value!r} of data element {v.data_element!r} "
-                                    f"{dict(v.category_options)} is not a decimal number; ADX requires "
-                                    "one (pass data_sets so non-numeric elements are written as "
-                                    "annotations)"
-                                )
-                            tail = v.value + '"/>'
-                            if len(checked) < _VALUE_CACHE:
-                                checked[v.value] = tail
-                        parts.append(prefix)
-                        parts.append(tail)
-                    else:
-                        parts.append(_slow_value(v, prefix, numeric, where))
-                    count += 1
-                    if len(parts) >= _FLUSH_PARTS:
-                        out.write("".join(parts).encode())
-                        parts.clear()
-                if parts:
-                    out.write("".join(parts).encode())
-                    parts.clear()
+                return stream.write_values(values)
             finally:
-                if group_cm is not None:
-                    group_cm.__exit__(None, None, None)
-    return count
+                stream.close_group()
 
 
-def _open_group(xf, v: DataValue, periods: dict[str, str], where: str):
+# category options -> (``<dataValue`` start-tag prefix, numeric)
+_Templates = dict[tuple[tuple[str, str], ...], tuple[str, bool]]
+
+
+class _AdxStream:
+    """The state of one :func:`write_adx` call: the open group, cached tags, pending text."""
+
+    def __init__(
+        self, xf: Any, out: BinaryIO, data_sets: Mapping[str, DataSetDefinition] | None
+    ) -> None:
+        self.xf, self.out, self.data_sets = xf, out, data_sets
+        # (data set, data element) -> its templates
+        self.templates: dict[tuple[str, str], _Templates] = {}
+        self.checked: dict[str, str] = {}  # value -> 'value"/>' tail, for values known decimal
+        self.periods: dict[str, str] = {}  # DHIS2 period id -> ADX period
+        self.parts: list[str] = []
+        self.group_cm: Any = None  # lxml's context of the open <group>
+        self.where = ""
+
+    def write_values(self, values: Iterable[DataValue]) -> int:
+        """The hot loop: per value a template lookup and, for known decimals, two appends."""
+        templates, checked, parts = self.templates, self.checked, self.parts
+        # the first value always opens a group: no attribute_options tuple equals None
+        ds = ou = pe = ""
+        ao: tuple[tuple[str, str], ...] | None = None
+        cur_de: str | None = None
+        tdict: _Templates = {}
+        count = 0
+        for v in values:
+            if v.org_unit != ou or v.period != pe or v.data_set != ds or v.attribute_options != ao:
+                ds, ou, pe, ao = v.data_set, v.org_unit, v.period, v.attribute_options
+                self.open_group(v)
+                cur_de = None
+            if v.data_element != cur_de:
+                cur_de = v.data_element
+                tdict = templates.setdefault((ds, cur_de), {})
+            tmpl = tdict.get(v.category_options)
+            if tmpl is None:
+                tmpl = tdict[v.category_options] = _template(v, self.data_sets, ds, self.where)
+            prefix, numeric = tmpl
+            if numeric and v.comment is None:
+                parts.append(prefix)
+                parts.append(checked.get(v.value) or self.decimal_tail(v))
+            else:
+                parts.append(_slow_value(v, prefix, numeric, self.where))
+            count += 1
+            if len(parts) >= _FLUSH_PARTS:
+                self.flush()
+        self.flush()
+        return count
+
+    def decimal_tail(self, v: DataValue) -> str:
+        """``value"/>`` for a value not yet seen, once checked to be an ``xs:decimal``."""
+        if XS_DECIMAL.fullmatch(v.value) is None:
+            raise AdxWriteError(
+                f"{self.where}: value {v.value!r} of data element {v.data_element!r} "
+                f"{dict(v.category_options)} is not a decimal number; ADX requires "
+                "one (pass data_sets so non-numeric elements are written as "
+                "annotations)"
+            )
+        tail = v.value + '"/>'
+        if len(self.checked) < _VALUE_CACHE:
+            self.checked[v.value] = tail
+        return tail
+
+    def flush(self) -> None:
+        """Write the pending text (before lxml writes a tag of its own, and every few values)."""
+        if self.parts:
+            self.out.write("".join(self.parts).encode())
+            self.parts.clear()
+
+    def open_group(self, v: DataValue) -> None:
+        """Close the open ``<group>`` and open ``v``'s."""
+        self.flush()
+        self.close_group()
+        self.where = f"group dataSet={v.data_set!r} orgUnit={v.org_unit!r} period={v.period!r}"
+        self.group_cm = _open_group(self.xf, v, self.periods, self.where)
+
+    def close_group(self) -> None:
+        if self.group_cm is not None:
+            self.group_cm.__exit__(None, None, None)
+            self.group_cm = None
+
+
+def _open_group(xf: Any, v: DataValue, periods: dict[str, str], where: str) -> Any:
     """Write a ``<group>`` start tag with lxml's incremental writer; returns its context."""
     adx_period = periods.get(v.period)
     if adx_period is None:
@@ -305,10 +329,18 @@ def _open(source: bytes | str | Path | BinaryIO) -> tuple[BinaryIO, bool]:
     return source, False
 
 
-def safe_iterparse(source: bytes | str | Path | BinaryIO, *, max_bytes: int, **kwargs) -> Iterator:
+def safe_iterparse(
+    source: bytes | str | Path | BinaryIO,
+    *,
+    max_bytes: int,
+    events: tuple[str, ...] = ("end",),
+    schema: etree.XMLSchema | None = None,
+) -> Iterator[tuple[str, etree._Element]]:
     """``etree.iterparse`` hardened for untrusted input; yields (event, element)."""
     stream, close = _open(source)
-    if kwargs.get("schema") is not None:
+    kwargs: dict[str, Any] = {"events": events}
+    if schema is not None:
+        kwargs["schema"] = schema
         etree.clear_error_log()  # the per-thread log would otherwise carry earlier errors
     seen = 0
     try:
@@ -341,7 +373,8 @@ def safe_iterparse(source: bytes | str | Path | BinaryIO, *, max_bytes: int, **k
         except etree.XMLSyntaxError as exc:
             schema_errors = [
                 f"{e.message} (after {seen} elements)"
-                for e in exc.error_log
+                # lxml's stubs omit that an error log iterates over its entries
+                for e in cast("Iterable[Any]", exc.error_log)
                 if e.domain_name == "SCHEMASV"
             ]
             if schema_errors:
@@ -362,7 +395,7 @@ def safe_iterparse(source: bytes | str | Path | BinaryIO, *, max_bytes: int, **k
 _LOCAL_NAMES: dict[str, str] = {}
 
 
-def _local(tag) -> str:
+def _local(tag: object) -> str:
     """Local name of an element tag (namespace dropped, as DHIS2 matches); cached."""
     if not isinstance(tag, str):
         return ""
@@ -393,8 +426,8 @@ def read_adx(
     (``created``, ``lastUpdated``, ``storedBy``, ``followUp``, ``deleted``) are not kept.
     """
     group_n = -1
-    group: dict | None = None
-    group_el = None
+    group: _Group | None = None
+    group_el: etree._Element | None = None
     root_seen = False
     elements: dict[tuple[str, str], DataElement | None] = {}
     for event, el in safe_iterparse(source, max_bytes=max_bytes, events=("start", "end")):
@@ -414,18 +447,33 @@ def read_adx(
         if name == "dataValue":
             if group is not None and el.getparent() is group_el:
                 yield _read_value(el, group, group_n, data_sets, elements)
-            el.clear(keep_tail=False)
+            el.clear()  # keep_tail=False, the default: the text after it goes too
         elif name == "group":
             group = group_el = None
-            el.clear(keep_tail=False)
+            el.clear()  # keep_tail=False, the default: the text after it goes too
             parent = el.getparent()
             if parent is not None:
                 while el.getprevious() is not None:
                     del parent[0]
 
 
-def _read_group(el, n: int) -> dict:
-    attrs = {k: v for k, v in el.attrib.items() if not k.startswith("{")}
+def _attributes(el: etree._Element) -> Iterable[tuple[str, str]]:
+    """An element's attributes: str under Python 3 (lxml's stubs also allow bytes, for Python 2)."""
+    return cast("Iterable[tuple[str, str]]", el.attrib.items())
+
+
+class _Group(TypedDict):
+    """What a ``<group>`` gives each of its values."""
+
+    data_set: str
+    org_unit: str
+    period: str
+    attribute_options: tuple[tuple[str, str], ...]
+    comment: str | None
+
+
+def _read_group(el: etree._Element, n: int) -> _Group:
+    attrs = {k: v for k, v in _attributes(el) if not k.startswith("{")}
     for required in ("orgUnit", "period"):
         if required not in attrs:
             raise AdxReadError(
@@ -450,45 +498,17 @@ def _read_group(el, n: int) -> dict:
 
 
 def _read_value(
-    el,
-    group: dict,
+    el: etree._Element,
+    group: _Group,
     n: int,
     data_sets: Mapping[str, DataSetDefinition] | None,
     elements: dict[tuple[str, str], DataElement | None],
 ) -> DataValue:
-    de_code = value = comment = None
-    options = []
-    for k, v in el.attrib.items():
-        if k == "dataElement":
-            de_code = v
-        elif k == "value":
-            value = v
-        elif k == "comment":
-            comment = v
-        elif k not in _IGNORED_VALUE_ATTRIBUTES and k[0] != "{":
-            options.append((k, v))
-    if de_code is None or value is None:
-        missing = "dataElement" if de_code is None else "value"
-        raise AdxReadError(
-            f"group {n}, dataValue on line {el.sourceline}: {missing} attribute is required on "
-            "'dataValue'"
-        )
-    annotation = None
-    if len(el):
-        for child in el:
-            if _local(child.tag) == "annotation":
-                annotation = "".join(child.itertext())
-                break
+    de_code, value, comment, options = _value_attributes(el, n)
+    annotation = _annotation(el)
     element = None
     if data_sets is not None:
-        key = (group["data_set"], de_code)
-        if key not in elements:
-            ds = data_sets.get(key[0])
-            try:
-                elements[key] = ds.element(de_code) if ds is not None else None
-            except KeyError:
-                elements[key] = None
-        element = elements[key]
+        element = _element_of(group["data_set"], de_code, data_sets, elements)
     if element is not None:
         numeric = is_numeric_type(element.value_type)
         if len(options) > 1:
@@ -513,3 +533,53 @@ def _read_value(
         group["attribute_options"],
         group["comment"] if comment is None else comment,
     )
+
+
+def _value_attributes(
+    el: etree._Element, n: int
+) -> tuple[str, str, str | None, list[tuple[str, str]]]:
+    """A ``<dataValue>``'s data element, value, comment and category options (document order)."""
+    de_code = value = comment = None
+    options = []
+    for k, v in _attributes(el):
+        if k == "dataElement":
+            de_code = v
+        elif k == "value":
+            value = v
+        elif k == "comment":
+            comment = v
+        elif k not in _IGNORED_VALUE_ATTRIBUTES and k[0] != "{":
+            options.append((k, v))
+    if de_code is None or value is None:
+        missing = "dataElement" if de_code is None else "value"
+        raise AdxReadError(
+            f"group {n}, dataValue on line {el.sourceline}: {missing} attribute is required on "
+            "'dataValue'"
+        )
+    return de_code, value, comment, options
+
+
+def _annotation(el: etree._Element) -> str | None:
+    """The text of a ``<dataValue>``'s ``<annotation>`` child, if it has one."""
+    if len(el):
+        for child in el:
+            if _local(child.tag) == "annotation":
+                return "".join(cast("Iterator[str]", child.itertext()))
+    return None
+
+
+def _element_of(
+    data_set: str,
+    de_code: str,
+    data_sets: Mapping[str, DataSetDefinition],
+    elements: dict[tuple[str, str], DataElement | None],
+) -> DataElement | None:
+    """The definition of ``de_code`` in ``data_set`` (None when unknown); cached in ``elements``."""
+    key = (data_set, de_code)
+    if key not in elements:
+        ds = data_sets.get(data_set)
+        try:
+            elements[key] = ds.element(de_code) if ds is not None else None
+        except KeyError:
+            elements[key] = None
+    return elements[key]

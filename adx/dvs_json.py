@@ -18,13 +18,15 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring_ascii as _q
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO, cast, overload
 
 from adx.dhis2.metadata import coc_uid
+from adx.json_types import JsonObject
 from adx.model import DataValue
 from adx.periods import PeriodError, parse_period
 
 CocResolver = Callable[[str, tuple[tuple[str, str], ...]], str]
+ValueCocResolver = Callable[[DataValue], str]  # the one-argument form: the COC of a value
 OptionsResolver = Callable[[str, str], tuple[tuple[str, str], ...]]
 DEFAULT_MAX_BYTES = 2 * 1024**3
 
@@ -43,7 +45,7 @@ def write_json(
     out: BinaryIO | TextIO,
     *,
     data_set: str | None = None,
-    coc_for: CocResolver | None = None,
+    coc_for: CocResolver | ValueCocResolver | None = None,
     id_scheme: str = "CODE",
     coc_id_scheme: str = "UID",
 ) -> int:
@@ -56,10 +58,7 @@ def write_json(
     Attribute option combos are written only when a value has attribute options (DHIS2 uses
     the default otherwise). Values whose data set differs from ``data_set`` are refused.
     """
-    resolve = coc_for or default_coc_for
-    per_value = _takes_one_argument(resolve)
-    binary = not isinstance(out, io.TextIOBase)  # text streams get str, everything else bytes
-    write = (lambda s: out.write(s.encode())) if binary else out.write
+    write = _text_writer(out)
     head = [] if data_set is None else [f'"dataSet":{_q(data_set)}']
     head += [
         f'"dataElementIdScheme":{_q(id_scheme)}',
@@ -68,74 +67,119 @@ def write_json(
         f'"categoryOptionComboIdScheme":{_q(coc_id_scheme)}',
     ]
     write("{" + ",".join(head) + ',"dataValues":[')
-    # Per-value work is kept to dict lookups: the '{"dataElement":..,"categoryOptionCombo":..,'
-    # prefix is cached per (element, options), the period/org unit part per run of equal ones.
-    periods: dict[str, str] = {}
-    prefixes: dict[tuple, str] = {}
-    aocs: dict[tuple, str] = {}
-    tails: dict[str, str] = {}  # value -> '"value":"12"}' for small repeated values
-    buf: list[str] = []
-    count = 0
-    pe_raw = ou_raw = None
-    middle = ""
-    for v in values:
-        if data_set is not None and v.data_set and v.data_set != data_set:
-            raise DvsJsonError(
-                f"value of data element {v.data_element!r} belongs to data set {v.data_set!r}, "
-                f"not {data_set!r}; write one JSON document per data set"
-            )
-        if v.period != pe_raw or v.org_unit != ou_raw:
-            pe_raw, ou_raw = v.period, v.org_unit
-            pe = periods.get(pe_raw)
-            if pe is None:
-                try:
-                    pe = periods[pe_raw] = _q(parse_period(pe_raw).id)
-                except PeriodError as exc:
-                    raise DvsJsonError(
-                        f"data element {v.data_element!r}, org unit {v.org_unit!r}: {exc}"
-                    ) from None
-            middle = f'"period":{pe},"orgUnit":{_q(ou_raw)},'
-        if per_value:
-            prefix = f'{{"dataElement":{_q(v.data_element)},"categoryOptionCombo":{_q(resolve(v))},'
-        else:
-            ckey = (v.data_element, v.category_options)
-            prefix = prefixes.get(ckey)
-            if prefix is None:
-                coc = _q(resolve(v.data_element, v.category_options))
-                prefix = prefixes[ckey] = (
-                    f'{{"dataElement":{_q(v.data_element)},"categoryOptionCombo":{coc},'
-                )
-        if v.attribute_options:
-            akey = (v.data_set, v.attribute_options)
-            aoc = aocs.get(akey)
-            if aoc is None:
-                if per_value:
-                    raise DvsJsonError(
-                        f"value of {v.data_element!r} has attribute options {v.attribute_options}: "
-                        "pass a two-argument coc_for(owner, options) to resolve attribute option combos"
-                    )
-                aoc = aocs[akey] = _q(resolve(v.data_set, v.attribute_options))
-            prefix += f'"attributeOptionCombo":{aoc},'
-        if v.comment is None:
-            tail = tails.get(v.value)
-            if tail is None:
-                tail = f'"value":{_q(v.value)}}}'
-                if len(tails) < 4096:
-                    tails[v.value] = tail
-        else:
-            tail = f'"value":{_q(v.value)},"comment":{_q(v.comment)}}}'
-        buf.append(("," if count else "") + prefix + middle + tail)
-        count += 1
-        if len(buf) >= 4096:
-            write("".join(buf))
-            buf.clear()
-    if buf:
-        write("".join(buf))
+    count = _JsonValues(coc_for or default_coc_for).write(values, data_set, write)
     write("]}")
     return count
 
 
-def _takes_one_argument(fn: Callable) -> bool:
+def _text_writer(out: BinaryIO | TextIO) -> Callable[[str], object]:
+    """``out.write`` taking text: text streams get str, everything else UTF-8 bytes."""
+    if isinstance(out, io.TextIOBase):
+        return out.write
+    binary = cast(BinaryIO, out)
+    return lambda s: binary.write(s.encode())
+
+
+_Options = tuple[tuple[str, str], ...]
+
+
+class _JsonValues:
+    """The ``dataValues`` items of one :func:`write_json` call, with their cached parts.
+
+    Per-value work is kept to dict lookups: the '{"dataElement":..,"categoryOptionCombo":..,'
+    prefix is cached per (element, options), the period/org unit part per run of equal ones.
+    """
+
+    def __init__(self, resolve: CocResolver | ValueCocResolver) -> None:
+        # per_value is set for the one-argument form, which then resolves every value itself
+        self.per_value: ValueCocResolver | None = None
+        self.resolve = cast(CocResolver, resolve)
+        if _takes_one_argument(resolve):
+            self.per_value = cast(ValueCocResolver, resolve)
+        self.periods: dict[str, str] = {}
+        self.prefixes: dict[tuple[str, _Options], str] = {}
+        self.aocs: dict[tuple[str, _Options], str] = {}
+        self.tails: dict[str, str] = {}  # value -> '"value":"12"}' for small repeated values
+
+    def write(
+        self, values: Iterable[DataValue], data_set: str | None, write: Callable[[str], object]
+    ) -> int:
+        prefixes, tails = self.prefixes, self.tails
+        buf: list[str] = []
+        count = 0
+        pe_raw = ou_raw = None
+        middle = ""
+        for v in values:
+            if data_set is not None and v.data_set and v.data_set != data_set:
+                raise DvsJsonError(
+                    f"value of data element {v.data_element!r} belongs to data set {v.data_set!r}, "
+                    f"not {data_set!r}; write one JSON document per data set"
+                )
+            if v.period != pe_raw or v.org_unit != ou_raw:
+                pe_raw, ou_raw = v.period, v.org_unit
+                middle = self.middle(v)
+            if self.per_value is not None:
+                prefix = self.value_prefix(v, self.per_value)
+            else:
+                prefix = prefixes.get((v.data_element, v.category_options)) or self.new_prefix(v)
+            if v.attribute_options:
+                prefix += self.aoc(v)
+            if v.comment is None:
+                tail = tails.get(v.value) or self.new_tail(v.value)
+            else:
+                tail = f'"value":{_q(v.value)},"comment":{_q(v.comment)}}}'
+            buf.append(("," if count else "") + prefix + middle + tail)
+            count += 1
+            if len(buf) >= 4096:
+                write("".join(buf))
+                buf.clear()
+        if buf:
+            write("".join(buf))
+        return count
+
+    def middle(self, v: DataValue) -> str:
+        """``"period":..,"orgUnit":..,`` of a value."""
+        pe = self.periods.get(v.period)
+        if pe is None:
+            try:
+                pe = self.periods[v.period] = _q(parse_period(v.period).id)
+            except PeriodError as exc:
+                raise DvsJsonError(
+                    f"data element {v.data_element!r}, org unit {v.org_unit!r}: {exc}"
+                ) from None
+        return f'"period":{pe},"orgUnit":{_q(v.org_unit)},'
+
+    @staticmethod
+    def value_prefix(v: DataValue, per_value: ValueCocResolver) -> str:
+        return f'{{"dataElement":{_q(v.data_element)},"categoryOptionCombo":{_q(per_value(v))},'
+
+    def new_prefix(self, v: DataValue) -> str:
+        coc = _q(self.resolve(v.data_element, v.category_options))
+        prefix = f'{{"dataElement":{_q(v.data_element)},"categoryOptionCombo":{coc},'
+        self.prefixes[(v.data_element, v.category_options)] = prefix
+        return prefix
+
+    def aoc(self, v: DataValue) -> str:
+        """``"attributeOptionCombo":..,`` of a value with attribute options."""
+        akey = (v.data_set, v.attribute_options)
+        aoc = self.aocs.get(akey)
+        if aoc is None:
+            if self.per_value is not None:
+                raise DvsJsonError(
+                    f"value of {v.data_element!r} has attribute options {v.attribute_options}: "
+                    "pass a two-argument coc_for(owner, options) to resolve attribute option combos"
+                )
+            aoc = self.aocs[akey] = _q(self.resolve(v.data_set, v.attribute_options))
+        return f'"attributeOptionCombo":{aoc},'
+
+    def new_tail(self, value: str) -> str:
+        tail = f'"value":{_q(value)}}}'
+        if len(self.tails) < 4096:
+            self.tails[value] = tail
+        return tail
+
+
+def _takes_one_argument(fn: Callable[..., str]) -> bool:
     """Whether a resolver is the one-argument form ``coc_for(value: DataValue)``."""
     try:
         params = inspect.signature(fn).parameters.values()
@@ -154,12 +198,28 @@ def _takes_one_argument(fn: Callable) -> bool:
 _OVERRIDING = ("period", "orgUnit", "attributeOptionCombo")
 
 
+# a data value object as DHIS2 sends it: field values are JSON (strings, numbers, booleans)
+Source = bytes | str | Path | BinaryIO | TextIO
+
+
+@overload
 def read_json(
-    source: bytes | str | Path | BinaryIO | TextIO,
+    source: Source, *, options_for: None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[JsonObject]: ...
+
+
+@overload
+def read_json(
+    source: Source, *, options_for: OptionsResolver, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[DataValue]: ...
+
+
+def read_json(
+    source: Source,
     *,
     options_for: OptionsResolver | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> Iterator[dict] | Iterator[DataValue]:
+) -> Iterator[JsonObject] | Iterator[DataValue]:
     """Stream the values of a dataValueSets JSON document.
 
     Header ``period``/``orgUnit``/``attributeOptionCombo`` override each value's own field and
@@ -175,7 +235,7 @@ def read_json(
     return (_to_value(d, options_for) for d in values)
 
 
-def _to_value(d: dict, options_for: OptionsResolver) -> DataValue:
+def _to_value(d: JsonObject, options_for: OptionsResolver) -> DataValue:
     try:
         de, pe, ou, value = d["dataElement"], d["period"], d["orgUnit"], d.get("value")
     except KeyError as exc:
@@ -198,10 +258,10 @@ def _to_value(d: dict, options_for: OptionsResolver) -> DataValue:
 class _Buffer:
     """Incremental text buffer over a byte/text stream, for ``JSONDecoder.raw_decode``."""
 
-    def __init__(self, stream, max_bytes: int) -> None:
+    def __init__(self, stream: BinaryIO | TextIO, max_bytes: int) -> None:
         self.stream, self.max_bytes, self.read_total = stream, max_bytes, 0
         self.text, self.pos, self.eof = "", 0, False
-        self._decoder = None
+        self._decoder: codecs.IncrementalDecoder | None = None
 
     def fill(self) -> bool:
         """Append the next chunk to the buffer; False once the input is exhausted."""
@@ -244,7 +304,7 @@ class _Buffer:
         self.pos += 1
         return c
 
-    def value(self, decoder: json.JSONDecoder):
+    def value(self, decoder: json.JSONDecoder) -> Any:  # any JSON value
         self.skip_ws()
         while True:
             try:
@@ -262,7 +322,9 @@ class _Buffer:
             return obj
 
 
-def _array_items(buf: _Buffer, decoder: json.JSONDecoder, header: dict) -> Iterator[dict]:
+def _array_items(
+    buf: _Buffer, decoder: json.JSONDecoder, header: JsonObject
+) -> Iterator[JsonObject]:
     """The objects of the ``dataValues`` array, with DHIS2's header overrides applied."""
     buf.expect("[")
     if buf.skip_ws() == "]":
@@ -282,20 +344,23 @@ def _array_items(buf: _Buffer, decoder: json.JSONDecoder, header: dict) -> Itera
             return
 
 
-def _stream_values(source, max_bytes: int) -> Iterator[dict]:
-    close = False
+def _open(source: Source) -> tuple[BinaryIO | TextIO, bool]:
+    """A stream for ``source`` and whether we opened it (and must close it)."""
     if isinstance(source, bytes | bytearray):
-        stream = io.BytesIO(source)
-    elif isinstance(source, str) and source.lstrip().startswith("{"):
-        stream = io.StringIO(source)
-    elif isinstance(source, str | Path):
-        stream, close = open(source, "rb"), True  # noqa: SIM115 - closed below
-    else:
-        stream = source
+        return io.BytesIO(source), False
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return io.StringIO(source), False
+    if isinstance(source, str | Path):
+        return open(source, "rb"), True  # noqa: SIM115 - closed by the caller
+    return source, False
+
+
+def _stream_values(source: Source, max_bytes: int) -> Iterator[JsonObject]:
+    stream, close = _open(source)
     try:
         buf = _Buffer(stream, max_bytes)
         decoder = json.JSONDecoder()
-        header: dict = {}
+        header: JsonObject = {}
         values_seen = False
         buf.expect("{")
         if buf.skip_ws() == "}":

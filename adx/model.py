@@ -212,7 +212,9 @@ class DataValue:
     comment: str | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(
+        self,
+    ) -> tuple[str, str, str, str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
         """Identity of the value in DHIS2 (everything but the value itself)."""
         return (
             self.data_set,
@@ -251,13 +253,18 @@ def decode_options(text: str | None) -> tuple[tuple[str, str], ...]:
     if not text:
         return ()
     if "\\" not in text:  # fast path: nothing escaped
-        out = []
+        out: list[tuple[str, str]] = []
         for part in text.split(";"):
             cat, sep, opt = part.partition("=")
             if not sep or "=" in opt:
                 raise ValueError(f"malformed option string {text!r}: {part!r} is not CAT=OPT")
             out.append((cat, opt))
         return tuple(out)
+    return _decode_escaped(text)
+
+
+def _decode_escaped(text: str) -> tuple[tuple[str, str], ...]:
+    """:func:`decode_options` of a string with backslash escapes, character by character."""
     pairs: list[tuple[str, str]] = []
     fields: list[str] = []
     buf: list[str] = []

@@ -284,9 +284,21 @@ _ADX_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def to_adx(period: Period | str) -> str:
-    """ADX period ``yyyy-MM-dd/<duration>`` of a Period or DHIS2 period id."""
+    """ADX period ``yyyy-MM-dd/<duration>`` of a Period or DHIS2 period id.
+
+    Refuses periods ADX cannot carry: DHIS2 picks the period type from the duration alone
+    (``AdxPeriod.parse``, 2.39-2.43), so ``2023-11-01/P3M`` is read as the calendar quarter 2023Q4,
+    not 2024NovQ1 -- the value would land in the wrong period without any conflict.
+    """
     p = parse_period(period) if isinstance(period, str) else period
-    return f"{p.start.isoformat()}/{DURATIONS[p.period_type]}"
+    text = f"{p.start.isoformat()}/{DURATIONS[p.period_type]}"
+    back = from_adx(text)
+    if (back.period_type, back.id) != (p.period_type, p.id):
+        raise PeriodError(
+            f"period {p.id} ({p.period_type}) cannot be sent as ADX: DHIS2 reads {text} as "
+            f"{back.id} ({back.period_type}); push this data set as dataValueSets JSON instead"
+        )
+    return text
 
 
 def from_adx(text: str) -> Period:
@@ -313,22 +325,30 @@ def from_adx(text: str) -> Period:
         start = date.fromisoformat(start_text)
     except ValueError:
         raise PeriodError(f"start of ADX period {text!r} is not a valid date") from None
-    if duration == "P1D":
-        ptype = "Daily"
-    elif duration == "P7D":
+    return period_containing(_adx_period_type(text, duration, start), start)
+
+
+# ADX durations whose period type does not depend on the start date
+_FIXED_DURATIONS = {
+    "P1D": "Daily",
+    "P14D": "BiWeekly",
+    "P1M": "Monthly",
+    "P2M": "BiMonthly",
+    "P3M": "Quarterly",
+}
+
+
+def _adx_period_type(text: str, duration: str, start: date) -> str:
+    """The DHIS2 period type of an ADX duration (weekly, six-monthly, yearly: by the start)."""
+    fixed = _FIXED_DURATIONS.get(duration)
+    if fixed is not None:
+        return fixed
+    if duration == "P7D":
         ptype = _WEEKLY_BY_WEEKDAY.get(start.weekday())
         if ptype is None:
             raise PeriodError(
                 f"{text} is invalid weekly type (weeks start Mon, Wed, Thu, Sat or Sun)"
             )
-    elif duration == "P14D":
-        ptype = "BiWeekly"
-    elif duration == "P1M":
-        ptype = "Monthly"
-    elif duration == "P2M":
-        ptype = "BiMonthly"
-    elif duration == "P3M":
-        ptype = "Quarterly"
     elif duration == "P6M":
         ptype = _SIX_BY_MONTH.get(start.month)
         if ptype is None:
@@ -341,6 +361,7 @@ def from_adx(text: str) -> Period:
             raise PeriodError(
                 f"{text} is invalid yearly type (start month Jan, Apr, Jul, Oct or Nov)"
             )
+    return ptype
     return period_containing(ptype, start)
 
 

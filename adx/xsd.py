@@ -53,9 +53,9 @@ def validate_adx(
         for _event, el in safe_iterparse(
             source, max_bytes=max_bytes, events=("end",), schema=schema
         ):
-            if el.getparent() is not None:
-                el.clear(keep_tail=False)
-                parent = el.getparent()
+            parent = el.getparent()
+            if parent is not None:
+                el.clear()  # keep_tail=False, the default
                 while el.getprevious() is not None:
                     del parent[0]
     except AdxSchemaError as exc:
@@ -68,7 +68,7 @@ def validate_adx(
 DETAIL_BYTES = 8 * 1024**2  # re-validate failing documents up to this size as a tree
 
 
-def _all_errors(source) -> list[str] | None:
+def _all_errors(source: bytes | str | Path | BinaryIO) -> list[str] | None:
     """Every schema error with its line, for a small re-readable document; None otherwise.
 
     Streaming validation stops at the first error and has no line numbers; for documents small

@@ -178,7 +178,9 @@ def build_dataset(
     wanted_periods = {p.id for p in periods}
     specs = [e for e in ELEMENTS if e.data_set == ds]
     products = list(config.products) + sorted(product_codes)
-    frame = facts[facts["measure"].isin([e.code for e in specs]) & facts["period"].isin(wanted_periods)]
+    frame = facts[
+        facts["measure"].isin([e.code for e in specs]) & facts["period"].isin(wanted_periods)
+    ]
     if ds == POPULATION:
         frame = _at_or_below_level(frame, org_units, config)
     frame = frame.assign(org_unit=_roll_up(frame, org_units, DATASET_SIDE[ds], config).to_numpy())
@@ -255,4 +257,3 @@ def build_dataset(
     out["attribute_options"] = pd.array([""] * len(out), dtype="string")
     result = out[list(FRAME_COLUMNS)]
     return result.sort_values(list(FRAME_COLUMNS[:5]), ignore_index=True)
-

@@ -110,7 +110,9 @@ class CatalogueConfig:
             raise ConfigError(
                 "org_unit_id = 'mapping' needs mapping_file (a CSV openimis_code,dhis2_id)"
             )
-        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", str(self.duckdb_memory_limit)):
+        if not re.fullmatch(
+            r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", str(self.duckdb_memory_limit)
+        ):
             raise ConfigError(
                 f"duckdb_memory_limit: {self.duckdb_memory_limit!r} is not a size like '1GB' or '512MB'"
             )

@@ -36,9 +36,7 @@ DATE_COLUMNS = frozenset(
         "DateProcessed",
     }
 )
-DECIMAL_COLUMNS = frozenset(
-    {"Amount", "Claimed", "Approved", "QtyProvided", "RemuneratedAmount"}
-)
+DECIMAL_COLUMNS = frozenset({"Amount", "Claimed", "Approved", "QtyProvided", "RemuneratedAmount"})
 
 
 class SnapshotLike(Protocol):
@@ -140,8 +138,12 @@ def session(
         for table in dict.fromkeys(tables):
             _view(con, table, Path(snapshot.path(table)))
         _periods(con, periods)
-        frame = residence if residence is not None else pd.DataFrame(
-            {"location_id": pd.array([], "Int64"), "res_key": pd.array([], "Int64")}
+        frame = (
+            residence
+            if residence is not None
+            else pd.DataFrame(
+                {"location_id": pd.array([], "Int64"), "res_key": pd.array([], "Int64")}
+            )
         )
         con.register("residence_frame", frame[["location_id", "res_key"]])
         con.execute(

@@ -130,4 +130,6 @@ def org_units(snapshot: SnapshotLike, config: CatalogueConfig) -> pd.DataFrame:
 def residence_keys(org_units_frame: pd.DataFrame) -> pd.DataFrame:
     """``location_id`` -> ``res_key`` (its ancestor at the configured level), for the SQL."""
     res = org_units_frame[org_units_frame["side"] == "residence"]
-    return pd.DataFrame({"location_id": res["key"].to_numpy(), "res_key": res["rollup_key"].to_numpy()})
+    return pd.DataFrame(
+        {"location_id": res["key"].to_numpy(), "res_key": res["rollup_key"].to_numpy()}
+    )

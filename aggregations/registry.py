@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import CatalogueConfig
-
 from .elements import (  # re-exported: the registry is the one place to look things up
     AMOUNT,
     CATEGORY_NAMES,
@@ -24,6 +23,33 @@ from .elements import (  # re-exported: the registry is the one place to look th
     POPULATION,
     ElementSpec,
 )
+
+__all__ = [
+    "AMOUNT",
+    "CATEGORY_NAMES",
+    "CLAIMS",
+    "COUNT",
+    "DATASETS",
+    "DATASET_CODES",
+    "DATASET_FACTS",
+    "DATASET_SIDE",
+    "ELEMENTS",
+    "ELEMENT_BY_CODE",
+    "ENROLMENT",
+    "FACILITY",
+    "FACTS",
+    "FIXED_OPTIONS",
+    "ORG_UNIT_SOURCES",
+    "POPULATION",
+    "REFERENCE_SOURCES",
+    "RESIDENCE",
+    "DataSetDef",
+    "ElementSpec",
+    "Fact",
+    "Source",
+    "dataset_period_type",
+    "resolve_dataset",
+]
 
 RESIDENCE, FACILITY = "residence", "facility"
 

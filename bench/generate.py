@@ -26,7 +26,9 @@ import uuid
 from pathlib import Path
 
 import psycopg2
+import sqlalchemy as sa
 from psycopg2 import sql
+from psycopg2.extensions import connection as PgConnection  # noqa: N812 - a class, named as one
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -47,7 +49,7 @@ def _schema_sql() -> Path:
     raise SystemExit("cannot find shared/openimis-db/postgresql/schema.sql")
 
 
-def _admin():
+def _admin() -> PgConnection:
     conn = psycopg2.connect(f"{SERVER}/postgres")
     conn.autocommit = True
     return conn
@@ -80,15 +82,19 @@ def _export_csv(url: str, folder: Path, max_ids: dict[str, int]) -> dict[str, in
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         for name in GENERATED_TABLES:
             table = t.metadata.tables[name]
-            pk = next(iter(table.primary_key.columns)).name
-            cols = ", ".join(f'"{c.name}"' for c in table.columns)
+            pk = sql.Identifier(next(iter(table.primary_key.columns)).name)
+            copy = sql.SQL(
+                "COPY (SELECT {cols} FROM {table} WHERE {pk} > {floor} ORDER BY {pk}) "
+                "TO STDOUT WITH (FORMAT csv)"
+            ).format(
+                cols=_columns(table),
+                table=sql.Identifier(name),
+                pk=pk,
+                floor=sql.Literal(max_ids.get(name, 0)),
+            )
             path = folder / f"{name}.csv"
             with path.open("wb") as fh:
-                cur.copy_expert(
-                    f'COPY (SELECT {cols} FROM "{name}" WHERE "{pk}" > {max_ids.get(name, 0)} ORDER BY "{pk}") '
-                    "TO STDOUT WITH (FORMAT csv)",
-                    fh,
-                )
+                cur.copy_expert(copy.as_string(conn), fh)
             sizes[name] = path.stat().st_size
     return sizes
 
@@ -108,20 +114,23 @@ def _plain_copy(url: str, folder: Path, mode: str) -> tuple[float, dict[str, flo
         engine.dispose()
     per_table = {}
     t0 = time.perf_counter()
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg2.connect(url) as pg, pg.cursor() as cur:
         for name in GENERATED_TABLES:
-            table = t.metadata.tables[name]
-            cols = ", ".join(f'"{c.name}"' for c in table.columns)
+            copy = sql.SQL("COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)").format(
+                table=sql.Identifier(name), cols=_columns(t.metadata.tables[name])
+            )
             t1 = time.perf_counter()
             with (folder / f"{name}.csv").open("rb") as fh:
-                cur.copy_expert(
-                    f'COPY "{name}" ({cols}) FROM STDIN WITH (FORMAT csv)', fh, size=1 << 20
-                )
+                cur.copy_expert(copy.as_string(pg), fh, size=1 << 20)
             per_table[name] = time.perf_counter() - t1
         t1 = time.perf_counter()
-        conn.commit()  # deferred FKs are checked here
+        pg.commit()  # deferred FKs are checked here
         per_table["(commit: deferred FK checks)"] = time.perf_counter() - t1
     return time.perf_counter() - t0, per_table
+
+
+def _columns(table: sa.Table) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
 
 
 def _max_ids(url: str) -> dict[str, int]:
@@ -129,8 +138,13 @@ def _max_ids(url: str) -> dict[str, int]:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         for name in GENERATED_TABLES:
             pk = next(iter(t.metadata.tables[name].primary_key.columns)).name
-            cur.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{name}"')
-            out[name] = cur.fetchone()[0]
+            cur.execute(
+                sql.SQL("SELECT COALESCE(MAX({pk}), 0) FROM {table}").format(
+                    pk=sql.Identifier(pk), table=sql.Identifier(name)
+                )
+            )
+            row = cur.fetchone()
+            out[name] = 0 if row is None else int(row[0])
     return out
 
 
@@ -202,8 +216,8 @@ def main() -> int:
         )
         print(f"{'table':<30}{'s':>8}{'rows/s':>12}")
         for name, s in plain.items():
-            n = report.rows.get(name)
-            print(f"{name:<30}{s:>8.1f}{(n / s if n and s else 0):>12,.0f}")
+            rows = report.rows.get(name)
+            print(f"{name:<30}{s:>8.1f}{(rows / s if rows and s else 0):>12,.0f}")
         print(f"{'TOTAL':<30}{plain_total:>8.1f}{report.total_rows / plain_total:>12,.0f}")
         print(
             f"\nratio generator (generate + load) / plain COPY of ready CSV: {total / plain_total:.2f}"

@@ -152,4 +152,57 @@ class RejectionReason(IntEnum):
     DIAGNOSIS_NOT_IN_LIST = 8
     INVALID_TARGET_DATE = 9
     CARE_TYPE = 10
+    MAX_PROVISIONS = 16
     WAITING_PERIOD = 17
+
+
+class MaritalStatus(StrEnum):
+    """tblInsuree.Marital (other or NULL: not specified)."""
+
+    MARRIED = "M"
+    SINGLE = "S"
+    DIVORCED = "D"
+    WIDOWED = "W"
+
+
+class IdType(StrEnum):
+    """tblInsuree.TypeOfId (tblIdentificationTypes)."""
+
+    NATIONAL_ID = "N"
+    DRIVERS_LICENCE = "D"
+    PASSPORT = "P"
+    VOTER_CARD = "V"
+
+
+class Relationship(IntEnum):
+    """tblInsuree.Relationship: relation to the family head (tblRelations)."""
+
+    SIBLING = 1
+    PARENT = 2
+    UNCLE_AUNT = 3
+    CHILD = 4
+    GRANDPARENT = 5
+    EMPLOYEE = 6
+    OTHER = 7
+    SPOUSE = 8
+
+
+class FamilyType(StrEnum):
+    """tblFamilies.FamilyType (tblFamilyTypes)."""
+
+    HOUSEHOLD = "H"
+    COUNCIL = "C"
+    ORGANIZATION = "G"
+    OTHER = "O"
+    PRIESTS = "P"
+    STUDENTS = "S"
+    TEACHERS = "T"
+
+
+class ConfirmationType(StrEnum):
+    """tblFamilies.ConfirmationType (tblConfirmationTypes)."""
+
+    LOCAL_COUNCIL = "A"
+    MUNICIPALITY = "B"
+    STATE = "C"
+    OTHER = "D"

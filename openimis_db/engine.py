@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 import redaction
 
@@ -28,7 +31,7 @@ def redact_url(url: str) -> str:
     return redaction.redact_url(url)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for a PostgreSQL, SQL Server or SQLite URL.
 
     - ``postgresql://user@host:5432/db`` (psycopg2)
@@ -64,7 +67,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

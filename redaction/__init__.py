@@ -86,19 +86,23 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        cleaned = []
-        for key, value in pairs:
-            if is_secret_name(key):
-                value = REDACTED
-            elif key.lower() == "odbc_connect":
-                value = redact_odbc(value)
-            cleaned.append((key, value))
-        query = urlencode(cleaned, safe="*")
+        query = urlencode(
+            [(key, _redact_query_value(key, value)) for key, value in pairs], safe="*"
+        )
     if netloc == parts.netloc and query == parts.query:
         return text
     # Rebuilt by hand: urlunsplit drops the ``//`` of an empty host (``sqlite:////path``).
     out = f"{parts.scheme}://{netloc}{parts.path}"
     return out + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def _redact_query_value(key: str, value: str) -> str:
+    """One query parameter's value: masked when its name is a secret's, ODBC strings redacted."""
+    if is_secret_name(key):
+        return REDACTED
+    if key.lower() == "odbc_connect":
+        return redact_odbc(value)
+    return value
 
 
 def redact_text(text: object, secrets: Iterable[str | None] = ()) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ def uuids(rng: np.random.Generator, n: int) -> pd.arrays.ArrowStringArray:
     return text(arr)
 
 
-def text(arr: pa.Array | pa.ChunkedArray | list) -> pd.arrays.ArrowStringArray:
+def text(arr: pa.Array | pa.ChunkedArray | list[str | None]) -> pd.arrays.ArrowStringArray:
     """A pandas string array backed by Arrow (cheap to build, cheap to COPY).
 
     Helpers return arrays, not Series, so assigning them to a slice of a frame is positional.
@@ -52,7 +53,7 @@ def codes(prefix: str, numbers: np.ndarray, width: int) -> pd.arrays.ArrowString
     return text(pc.binary_join_element_wise(prefix, digits, ""))
 
 
-def pick(values: list[str], idx: np.ndarray) -> pd.arrays.ArrowStringArray:
+def pick(values: Sequence[str], idx: np.ndarray) -> pd.arrays.ArrowStringArray:
     """values[idx] as a text column; idx < 0 gives NULL."""
     idx = np.asarray(idx)
     arr = pa.array(values, type=pa.string()).take(pa.array(np.where(idx < 0, 0, idx)))
@@ -61,7 +62,9 @@ def pick(values: list[str], idx: np.ndarray) -> pd.arrays.ArrowStringArray:
     return text(arr)
 
 
-def join_text(*parts: pd.Series | str, sep: str = " ") -> pd.arrays.ArrowStringArray:
+def join_text(
+    *parts: pd.Series | pd.arrays.ArrowStringArray | str, sep: str = " "
+) -> pd.arrays.ArrowStringArray:
     arrays = [
         p if isinstance(p, str) else pa.array(p, type=pa.string(), from_pandas=True) for p in parts
     ]
@@ -104,9 +107,10 @@ def add_months(day_numbers: np.ndarray, months: int | np.ndarray) -> np.ndarray:
     last = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
         np.int64
     ) - 1
-    return (target.astype("datetime64[D]").astype(np.int64) + np.minimum(dom, last)).astype(
-        np.int64
-    )
+    days: np.ndarray = (
+        target.astype("datetime64[D]").astype(np.int64) + np.minimum(dom, last)
+    ).astype(np.int64)
+    return days
 
 
 def month_start(year: int, month: int) -> int:

@@ -48,9 +48,9 @@ def generate(
     """
     options = options or GenerationOptions()
     t0 = time.perf_counter()
-    own_engine = isinstance(url_or_engine, str)
+    own_engine = isinstance(url_or_engine, str)  # an engine made here is disposed of here
     try:
-        engine = make_engine(url_or_engine) if own_engine else url_or_engine
+        engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
     except DatabaseURLError as exc:
         raise GenerationError(str(exc)) from exc
     try:
@@ -103,7 +103,8 @@ def generate(
 def _load(ctx: Context, conn: sa.Connection, per_table: dict[str, float]) -> None:
     """Generate in a worker thread while this thread loads: numpy/pyarrow and the database's COPY
     release the GIL, so on two cores generation and loading overlap. The queue bounds memory."""
-    batches: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
+    # (table, frame) batches, then None: the producer is done
+    batches: queue.Queue[tuple[str, pd.DataFrame] | None] = queue.Queue(maxsize=QUEUE_BATCHES)
     failure: list[BaseException] = []
     stop = threading.Event()
 

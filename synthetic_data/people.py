@@ -16,6 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from openimis_db.codes import (
+    ConfirmationType,
+    FamilyType,
+    Gender,
+    IdType,
+    MaritalStatus,
+    Relationship,
+)
 from synthetic_data._util import (
     blank,
     codes,
@@ -93,6 +101,33 @@ class People:
     member_adult: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Members:
+    """Where each member of a chunk sits and what was drawn for them (before identities)."""
+
+    family: np.ndarray  # family index per member
+    start: np.ndarray  # offset of each family's first member
+    rank: np.ndarray  # 0 = head
+    is_head: np.ndarray
+    age: np.ndarray  # years at the start of the span
+    sex: np.ndarray  # 'M' 'F' 'O'
+    gender_null: np.ndarray  # the sex is not recorded
+    reg: np.ndarray  # family registration day, per family
+    join: np.ndarray  # day each member joined
+    dob: np.ndarray  # day numbers
+
+
+@dataclass(frozen=True)
+class _Identities:
+    """What identifies the members of a chunk, drawn from the identity stream."""
+
+    last: np.ndarray
+    other_names: np.ndarray
+    phone: pd.Series
+    email: pd.Series
+    national_id: pd.Series
+
+
 def build_people(
     ctx: Context,
     ref: Reference,
@@ -105,38 +140,98 @@ def build_people(
     n = int(sizes.sum())
     fam_ids = ctx.ids("tblFamilies", n_fam)
     ins_ids = ctx.ids("tblInsuree", n)
+    m = _draw_members(ctx, rng, sizes)
+    identities = _draw_identities(ctx, id_rng, m)
+    village = np.minimum(
+        np.searchsorted(ref.village_cumulative, rng.random(n_fam), side="right"),
+        len(ref.village_ids) - 1,
+    )  # towns draw the profile's urban share of the families
+    insurees = _insuree_frame(ctx, ref, rng, m, identities, village, fam_ids, ins_ids)
+    families = _family_frame(ref, rng, m, village, fam_ids, ins_ids)
+    insurees, families = _mess(ctx, rng, insurees, families, m.is_head)
+    return People(
+        families=families,
+        insurees=insurees,
+        family_ids=fam_ids,
+        family_village=village,
+        family_reg_day=m.reg,
+        family_size=sizes,
+        member_start=m.start,
+        insuree_ids=ins_ids,
+        member_family=m.family,
+        member_join_day=m.join,
+        member_dob=m.dob,
+        member_sex=np.where(m.gender_null, "", m.sex),
+        member_adult=m.age >= 18,
+    )
+
+
+def _draw_members(ctx: Context, rng: np.random.Generator, sizes: np.ndarray) -> _Members:
+    """Ages, sexes, registration and join days, births of one chunk's members (in this order)."""
+    n_fam = len(sizes)
+    n = int(sizes.sum())
     member_family = np.repeat(np.arange(n_fam), sizes)
     member_start = np.r_[0, np.cumsum(sizes)[:-1]]
-    rank = np.arange(n) - member_start[member_family]  # 0 = head
-    is_head = rank == 0
+    rank = np.arange(n) - member_start[member_family]
+    age = _draw_ages(ctx, rng, member_family, member_start)
+    sex, gender_null = _draw_sexes(ctx, rng, age, rank, member_family, member_start)
+    reg, join = _draw_registration(ctx, rng, member_family, member_start)
+    dob = _draw_births(ctx, rng, age, rank == 0)
+    return _Members(
+        member_family, member_start, rank, rank == 0, age, sex, gender_null, reg, join, dob
+    )
 
-    # Ages from the pyramid, sorted within each family (eldest first): the head is the eldest and
-    # the second member (the spouse, when adult) the next; the marginal pyramid is kept exactly,
-    # except for the few families of children only, whose head becomes an adult.
-    demo = ctx.profile.demographics
-    age = ages(rng, n, demo)
+
+def _draw_ages(
+    ctx: Context, rng: np.random.Generator, member_family: np.ndarray, member_start: np.ndarray
+) -> np.ndarray:
+    """Ages from the pyramid, sorted within each family (eldest first): the head is the eldest and
+    the second member (the spouse, when adult) the next; the marginal pyramid is kept exactly,
+    except for the few families of children only, whose head becomes an adult."""
+    age = ages(rng, len(member_family), ctx.profile.demographics)
     age = age[np.lexsort((-age, member_family))]
-    adult_head = 18 + rng.random(n_fam) * 30
+    adult_head = 18 + rng.random(len(member_start)) * 30
     age[member_start] = np.where(age[member_start] < 18, adult_head, age[member_start])
+    return age
 
-    # Sex: heads mostly men, the adult second member of the other sex, the others drawn so that
-    # the whole population matches the profile's sex ratio.
-    head_male = rng.random(n_fam) < SHARE_HEADS_MALE
-    sex = np.full(n, "F")
-    sex[member_start] = np.where(head_male, "M", "F")
+
+def _draw_sexes(
+    ctx: Context,
+    rng: np.random.Generator,
+    age: np.ndarray,
+    rank: np.ndarray,
+    member_family: np.ndarray,
+    member_start: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sexes and which are not recorded: heads mostly men, the adult second member of the other
+    sex, the others drawn so that the whole population matches the profile's sex ratio."""
+    n = len(age)
+    male, female, other = Gender.MALE.value, Gender.FEMALE.value, Gender.OTHER.value
+    head_male = rng.random(len(member_start)) < SHARE_HEADS_MALE
+    sex = np.full(n, female)
+    sex[member_start] = np.where(head_male, male, female)
     spouse = (rank == 1) & (age >= 18)
-    sex[spouse] = np.where(head_male[member_family[spouse]], "F", "M")
-    others = ~is_head & ~spouse
-    fixed_males = int(np.count_nonzero(sex[~others] == "M"))
-    p_male = np.clip((demo.male_share * n - fixed_males) / max(1, int(others.sum())), 0.0, 1.0)
+    sex[spouse] = np.where(head_male[member_family[spouse]], female, male)
+    others = (rank != 0) & ~spouse
+    fixed_males = int(np.count_nonzero(sex[~others] == male))
+    share = ctx.profile.demographics.male_share
+    p_male = np.clip((share * n - fixed_males) / max(1, int(others.sum())), 0.0, 1.0)
     u = rng.random(n)
-    sex[others & (u < p_male)] = "M"
+    sex[others & (u < p_male)] = male
     g = rng.random(n)
-    sex[g < RATE_OTHER_GENDER] = "O"
+    sex[g < RATE_OTHER_GENDER] = other
     gender_null = (g >= RATE_OTHER_GENDER) & (g < RATE_OTHER_GENDER + RATE_NULL_GENDER)
-    sex_code = np.where(gender_null, "", sex)
+    return sex, gender_null
 
-    # Registration: before the span (55%) or during it; members join with the family (some later).
+
+def _draw_registration(
+    ctx: Context, rng: np.random.Generator, member_family: np.ndarray, member_start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Family registration days (before the span, 55%, or during it) and member join days (with
+    the family; some later)."""
+    n_fam, n = len(member_start), len(member_family)
+    is_head = np.zeros(n, bool)
+    is_head[member_start] = True
     before = rng.random(n_fam) < SHARE_REGISTERED_BEFORE
     span = ctx.span_end - ctx.span_start
     reg = np.where(
@@ -148,9 +243,14 @@ def build_people(
     join = reg[member_family].copy()
     late = (~is_head) & (rng.random(n) < RATE_LATE_MEMBER)
     join[late] = np.maximum(join[late], ctx.span_start) + rng.integers(30, 300, late.sum())
-    join = np.minimum(join, ctx.span_end - 1)
+    return reg, np.minimum(join, ctx.span_end - 1)
 
-    # DOB from the age at the start of the span; then the deliberate date oddities.
+
+def _draw_births(
+    ctx: Context, rng: np.random.Generator, age: np.ndarray, is_head: np.ndarray
+) -> np.ndarray:
+    """DOB from the age at the start of the span; then the deliberate date oddities."""
+    n = len(age)
     dob = ctx.span_start - np.floor(age * 365.25).astype(np.int64)  # age is exact at the start
     dob_dt = dob.astype("datetime64[D]")
     odd = rng.random(n)
@@ -168,45 +268,77 @@ def build_people(
     )
     dob = np.where(leap, (feb29 + 28).astype(np.int64), dob)
     future = (~is_head) & (odd > 1 - RATE_FUTURE_DOB)
-    dob = np.where(
+    return np.where(
         future, ctx.as_of + rng.integers(1, 300, n), dob
     )  # data-entry error: born in the future
 
-    # Identities, from their own stream: a family name per family (some members keep their own),
-    # given names by sex, phones and e-mails for some heads, ID numbers for adults with an ID type.
+
+def _draw_identities(ctx: Context, id_rng: np.random.Generator, m: _Members) -> _Identities:
+    """A family name per family (some members keep their own), given names by sex, phones and
+    e-mails for some heads, ID numbers (kept for adults with an ID type)."""
     pools = ctx.pools
-    last = pools.family.sample(id_rng, n_fam).to_numpy()[member_family]
+    n, n_fam = len(m.family), len(m.start)
+    last = pools.family.sample(id_rng, n_fam).to_numpy()[m.family]
     own_last = id_rng.random(n) < RATE_OWN_FAMILY_NAME
     last[own_last] = pools.family.sample(id_rng, int(own_last.sum())).to_numpy()
     male_names = pools.male.sample(id_rng, n).to_numpy()
     female_names = pools.female.sample(id_rng, n).to_numpy()
-    other_names = np.where(sex == "M", male_names, female_names)
     phone = pd.Series(pools.phone(id_rng, n)).where(
-        is_head & (id_rng.random(n) < SHARE_PHONE), None
+        m.is_head & (id_rng.random(n) < SHARE_PHONE), None
     )
     email = pd.Series(pools.email(id_rng, n)).where(
-        is_head & (id_rng.random(n) < SHARE_EMAIL), None
+        m.is_head & (id_rng.random(n) < SHARE_EMAIL), None
     )
-    national_id = pd.Series(pools.national_id(id_rng, n))
+    return _Identities(
+        last=last,
+        other_names=np.where(m.sex == Gender.MALE.value, male_names, female_names),
+        phone=phone,
+        email=email,
+        national_id=pd.Series(pools.national_id(id_rng, n)),
+    )
 
-    village = np.minimum(
-        np.searchsorted(ref.village_cumulative, rng.random(n_fam), side="right"),
-        len(ref.village_ids) - 1,
-    )  # towns draw the profile's urban share of the families
-    district = ref.village_district[village]
-    adult = age >= 18
+
+def _insuree_frame(
+    ctx: Context,
+    ref: Reference,
+    rng: np.random.Generator,
+    m: _Members,
+    identities: _Identities,
+    village: np.ndarray,
+    fam_ids: np.ndarray,
+    ins_ids: np.ndarray,
+) -> pd.DataFrame:
+    """tblInsuree rows of the chunk's members (current versions; the mess comes later)."""
+    n = len(m.family)
+    adult = m.age >= 18
     relationship = np.where(
-        (rank == 1) & adult, 8, np.where(adult, rng.choice([1, 2, 3, 5, 7], n), 4)
+        (m.rank == 1) & adult,
+        Relationship.SPOUSE,
+        np.where(
+            adult,
+            rng.choice(
+                [
+                    Relationship.SIBLING,
+                    Relationship.PARENT,
+                    Relationship.UNCLE_AUNT,
+                    Relationship.GRANDPARENT,
+                    Relationship.OTHER,
+                ],
+                n,
+            ),
+            Relationship.CHILD,
+        ),
     )
     marital_idx = np.where(
         adult,
         rng.choice([0, 1, 2, 3, -1], n, p=[0.55, 0.25, 0.05, 0.07, 0.08]),
         np.where(rng.random(n) < 0.5, 1, -1),
     )
-    hf_pick = _hf_in_district(ref, rng, district[member_family])
+    hf_pick = _hf_in_district(ref, rng, ref.village_district[village][m.family])
     id_type = np.where(adult & (rng.random(n) < 0.6), rng.integers(0, 4, n), -1)
-    vf = np.maximum(join, reg[member_family])
-    insurees = pd.DataFrame(
+    vf = np.maximum(m.join, m.reg[m.family])
+    genders = [Gender.MALE, Gender.FEMALE, Gender.OTHER]
+    return pd.DataFrame(
         {
             "InsureeID": ins_ids,
             "AuditUserID": AUDIT_USER,
@@ -220,32 +352,61 @@ def build_people(
                 ),
                 rng.random(n) < 0.2,
             ),
-            "DOB": dates(dob),
+            "DOB": dates(m.dob),
             "Education": nullable_int(rng.integers(1, 8, n), rng.random(n) < 0.4),
-            "FamilyID": fam_ids[member_family],
+            "FamilyID": fam_ids[m.family],
             "Gender": pick(
-                ["M", "F", "O"],
-                np.where(gender_null, -1, np.searchsorted(["F", "M", "O"], sex).choose([1, 0, 2])),
+                genders,
+                np.where(m.gender_null, -1, _index_in(genders, m.sex)),
             ),
             "HFID": nullable_int(hf_pick, rng.random(n) < 0.4),
             "InsureeUUID": uuids(rng, n),
-            "IsHead": is_head,
-            "LastName": last,
-            "Marital": pick(["M", "S", "D", "W"], marital_idx),
-            "OtherNames": other_names,
-            "Phone": phone,
-            "Email": email,
+            "IsHead": m.is_head,
+            "LastName": identities.last,
+            "Marital": pick(
+                [
+                    MaritalStatus.MARRIED,
+                    MaritalStatus.SINGLE,
+                    MaritalStatus.DIVORCED,
+                    MaritalStatus.WIDOWED,
+                ],
+                marital_idx,
+            ),
+            "OtherNames": identities.other_names,
+            "Phone": identities.phone,
+            "Email": identities.email,
             "Profession": nullable_int(rng.integers(1, 5, n), ~adult | (rng.random(n) < 0.3)),
-            "Relationship": nullable_int(np.maximum(relationship, 1), is_head),
-            "TypeOfId": pick(["N", "D", "P", "V"], id_type),
-            "passport": national_id.where(id_type >= 0, None),
+            "Relationship": nullable_int(np.maximum(relationship, 1), m.is_head),
+            "TypeOfId": pick(
+                [IdType.NATIONAL_ID, IdType.DRIVERS_LICENCE, IdType.PASSPORT, IdType.VOTER_CARD],
+                id_type,
+            ),
+            "passport": identities.national_id.where(id_type >= 0, None),
             "ValidityFrom": stamps(vf, rng),
             "ValidityTo": stamps(vf, rng, null=np.ones(n, bool)),
             "Vulnerability": nullable_bool(rng.random(n) < 0.05, rng.random(n) < 0.3),
             "isOffline": False,
         }
     )
-    families = pd.DataFrame(
+
+
+def _index_in(values: list[Gender], codes: np.ndarray) -> np.ndarray:
+    """The position of each code in ``values`` (every code is one of them)."""
+    order = np.argsort(values)
+    return order[np.searchsorted(np.asarray(values)[order], codes)]
+
+
+def _family_frame(
+    ref: Reference,
+    rng: np.random.Generator,
+    m: _Members,
+    village: np.ndarray,
+    fam_ids: np.ndarray,
+    ins_ids: np.ndarray,
+) -> pd.DataFrame:
+    """tblFamilies rows of the chunk (current versions; the mess comes later)."""
+    n_fam = len(m.start)
+    return pd.DataFrame(
         {
             "FamilyID": fam_ids,
             "FamilyUUID": uuids(rng, n_fam),
@@ -254,36 +415,33 @@ def build_people(
             "ConfirmationNo": pd.Series(codes("CN", rng.integers(0, 10**8, n_fam), 8)).where(
                 rng.random(n_fam) < 0.5, None
             ),
-            "ValidityFrom": stamps(reg, rng),
-            "ValidityTo": stamps(reg, rng, null=np.ones(n_fam, bool)),
+            "ValidityFrom": stamps(m.reg, rng),
+            "ValidityTo": stamps(m.reg, rng, null=np.ones(n_fam, bool)),
             "AuditUserID": AUDIT_USER,
             "ConfirmationType": pick(
-                ["A", "B", "C", "D"],
+                [
+                    ConfirmationType.LOCAL_COUNCIL,
+                    ConfirmationType.MUNICIPALITY,
+                    ConfirmationType.STATE,
+                    ConfirmationType.OTHER,
+                ],
                 np.where(rng.random(n_fam) < 0.5, rng.integers(0, 4, n_fam), -1),
             ),
             "FamilyType": pick(
-                ["H", "C", "G", "O", "P", "S", "T"],
+                [
+                    FamilyType.HOUSEHOLD,
+                    FamilyType.COUNCIL,
+                    FamilyType.ORGANIZATION,
+                    FamilyType.OTHER,
+                    FamilyType.PRIESTS,
+                    FamilyType.STUDENTS,
+                    FamilyType.TEACHERS,
+                ],
                 rng.choice(7, n_fam, p=[0.9, 0.01, 0.02, 0.02, 0.01, 0.02, 0.02]),
             ),
-            "InsureeID": ins_ids[member_start],
+            "InsureeID": ins_ids[m.start],
             "LocationId": ref.village_ids[village],
         }
-    )
-    insurees, families = _mess(ctx, rng, insurees, families, is_head)
-    return People(
-        families=families,
-        insurees=insurees,
-        family_ids=fam_ids,
-        family_village=village,
-        family_reg_day=reg,
-        family_size=sizes,
-        member_start=member_start,
-        insuree_ids=ins_ids,
-        member_family=member_family,
-        member_join_day=join,
-        member_dob=dob,
-        member_sex=sex_code,
-        member_adult=adult,
     )
 
 
@@ -293,12 +451,13 @@ def _insurance_numbers(ctx: Context, ids: np.ndarray) -> pd.arrays.ArrowStringAr
     return codes(ctx.profile.insurance_prefix, 10 ** (digits - 1) + ids, digits)
 
 
-def _hf_in_district(ref: Reference, rng, district: np.ndarray) -> np.ndarray:
+def _hf_in_district(ref: Reference, rng: np.random.Generator, district: np.ndarray) -> np.ndarray:
     order = np.argsort(ref.hf_district, kind="stable")
     counts = np.bincount(ref.hf_district, minlength=len(ref.district_ids))
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     k = starts[district] + (rng.random(len(district)) * counts[district]).astype(np.int64)
-    return ref.hf_ids[order[k]]
+    hf_ids: np.ndarray = ref.hf_ids[order[k]]
+    return hf_ids
 
 
 def _dob_errors(ctx: Context, insurees: pd.DataFrame, is_head: np.ndarray) -> None:
@@ -314,7 +473,14 @@ def _dob_errors(ctx: Context, insurees: pd.DataFrame, is_head: np.ndarray) -> No
     insurees["DOB"] = dob
 
 
-def _mess(ctx: Context, rng, insurees: pd.DataFrame, families: pd.DataFrame, is_head: np.ndarray):
+def _mess(
+    ctx: Context,
+    rng: np.random.Generator,
+    insurees: pd.DataFrame,
+    families: pd.DataFrame,
+    is_head: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """History copies and deletions of insurees and families, and the DOB errors."""
     n, n_fam = len(insurees), len(families)
     _dob_errors(ctx, insurees, is_head)
     # Deleted insurees (never heads, so families keep a current head); claims may still point at them.

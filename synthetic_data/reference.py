@@ -3,11 +3,14 @@ products, ICD codes, items and services. Small tables, generated in one go."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from openimis_db.codes import CareType, HFLevel, LocationType
 from synthetic_data import catalogue as cat
 from synthetic_data._util import (
     codes,
@@ -102,14 +105,22 @@ def build_reference(ctx: Context) -> Reference:
     )
 
 
+# one reference table's frame and the arrays later steps draw from (ids, districts, levels, ...)
+_Parts = dict[str, Any]
+
+
+# a column of the old versions computed from the copied rows (an older name, an older price)
+_Change = Callable[[pd.DataFrame], pd.Series | pd.arrays.ArrowStringArray]
+
+
 def _history_copies(
     ctx: Context,
     table: str,
     frame: pd.DataFrame,
     pk: str,
     rows: np.ndarray,
-    rng,
-    changes: dict[str, object],
+    rng: np.random.Generator,
+    changes: Mapping[str, str | _Change],
 ) -> pd.DataFrame:
     """Old versions of ``rows``: a new PK, LegacyID = stable id, ValidityTo = the current ValidityFrom."""
     old = frame.iloc[rows].copy()
@@ -126,11 +137,15 @@ def _history_copies(
     return old
 
 
-def _place_names(id_rng, names: list[str], n: int) -> pd.arrays.ArrowStringArray:
+def _place_names(
+    id_rng: np.random.Generator, names: list[str], n: int
+) -> pd.arrays.ArrowStringArray:
     return pick(names, id_rng.integers(0, len(names), n))
 
 
-def _staff_names(pools: Pools, id_rng, n: int, share_male: float) -> tuple:
+def _staff_names(
+    pools: Pools, id_rng: np.random.Generator, n: int, share_male: float
+) -> tuple[pd.arrays.ArrowStringArray, np.ndarray]:
     """(LastName, OtherNames) of ``n`` officers or claim administrators."""
     male = id_rng.random(n) < share_male
     last = pools.family.sample(id_rng, n)
@@ -140,10 +155,18 @@ def _staff_names(pools: Pools, id_rng, n: int, share_male: float) -> tuple:
     return last, given
 
 
-def _locations(ctx: Context, rng, id_rng) -> dict:
+def _locations(ctx: Context, rng: np.random.Generator, id_rng: np.random.Generator) -> _Parts:
     n_r, n_d, n_w, n_v = tree_shape(ctx.options.n_insurees)
     counts = [n_r, n_r * n_d, n_r * n_d * n_w, n_r * n_d * n_w * n_v]
-    kinds = ["R", "D", "W", "V"]
+    kinds = [
+        t.value
+        for t in (
+            LocationType.REGION,
+            LocationType.DISTRICT,
+            LocationType.WARD,
+            LocationType.VILLAGE,
+        )
+    ]
     prefixes = ["R", "D", "W", "V"]
     widths = [2, 3, 5, 7]
     parts, ids_by_level = [], []
@@ -190,7 +213,7 @@ def _locations(ctx: Context, rng, id_rng) -> dict:
     other = rng.binomial(3, 0.2, n_villages)
     fams = np.round(pop / rng.uniform(4.5, 5.5, n_villages)).astype(np.int64)
     missing = rng.random(n_villages) < 0.03
-    v = frame["LocationType"] == "V"
+    v = frame["LocationType"] == LocationType.VILLAGE
     for col, val in (
         ("MalePopulation", male),
         ("FemalePopulation", female),
@@ -235,10 +258,13 @@ def _locations(ctx: Context, rng, id_rng) -> dict:
     }
 
 
-def _health_facilities(ctx: Context, rng, loc: dict, id_rng) -> dict:
+def _health_facilities(
+    ctx: Context, rng: np.random.Generator, loc: _Parts, id_rng: np.random.Generator
+) -> _Parts:
     n_d = len(loc["district_ids"])
     per = 2 + ctx.options.n_insurees // (n_d * 8000)  # more facilities in bigger schemes
-    levels, district = [], []
+    levels: list[str] = []
+    districts: list[int] = []
     for d in range(n_d):
         k = int(per + rng.integers(0, 3))
         lv = (
@@ -247,13 +273,14 @@ def _health_facilities(ctx: Context, rng, loc: dict, id_rng) -> dict:
             + ["D"] * max(1, k - k // 3)
         )
         levels += lv
-        district += [d] * len(lv)
+        districts += [d] * len(lv)
     n = len(levels)
     level = np.array(levels)
-    district = np.array(district)
+    district = np.array(districts)
     ids = ctx.ids("tblHF", n)
-    care = np.where(level == "H", "B", np.where(level == "C", "B", "O"))
-    care = np.where((level == "H") & (rng.random(n) < 0.3), "I", care)
+    hospital, centre = level == HFLevel.HOSPITAL, level == HFLevel.HEALTH_CENTRE
+    care = np.where(hospital | centre, CareType.BOTH.value, CareType.OUT_PATIENT.value)
+    care = np.where(hospital & (rng.random(n) < 0.3), CareType.IN_PATIENT.value, care)
     names = _place_names(id_rng, ctx.pools.localities, n).to_numpy()
     formats = ctx.profile.facility_names
     hf_names = text([formats[lv].format(name) for lv, name in zip(level, names, strict=True)])
@@ -320,7 +347,9 @@ def _health_facilities(ctx: Context, rng, loc: dict, id_rng) -> dict:
     }
 
 
-def _officers(ctx: Context, rng, loc: dict, id_rng) -> dict:
+def _officers(
+    ctx: Context, rng: np.random.Generator, loc: _Parts, id_rng: np.random.Generator
+) -> _Parts:
     n_d = len(loc["district_ids"])
     district = np.repeat(np.arange(n_d), 2 + ctx.options.n_insurees // (n_d * 20000))
     n = len(district)
@@ -343,7 +372,7 @@ def _officers(ctx: Context, rng, loc: dict, id_rng) -> dict:
     return {"frame": frame, "officer_ids": ids, "officer_district": district}
 
 
-def _payers(ctx: Context, rng, loc: dict) -> tuple[pd.DataFrame, np.ndarray]:
+def _payers(ctx: Context, rng: np.random.Generator, loc: _Parts) -> tuple[pd.DataFrame, np.ndarray]:
     spec = [
         ("G", "Ministry of Health"),
         ("D", "Health Development Fund"),
@@ -370,7 +399,7 @@ def _payers(ctx: Context, rng, loc: dict) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, ids
 
 
-def _products(ctx: Context, rng, loc: dict) -> dict:
+def _products(ctx: Context, rng: np.random.Generator, loc: _Parts) -> _Parts:
     regions = np.unique(loc["village_region"])
     spec = [
         ("BASIC", "Basic health cover", -1, 15000.0, 7500.0),
@@ -421,7 +450,7 @@ def _products(ctx: Context, rng, loc: dict) -> dict:
     }
 
 
-def _icd(ctx: Context, rng) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _icd(ctx: Context, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     n = len(cat.ICD_CODES)
     ids = ctx.ids("tblICDCodes", n)
     frame = pd.DataFrame(
@@ -447,7 +476,7 @@ def _icd(ctx: Context, rng) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     hist = _history_copies(
         ctx,
         "tblICDCodes",
-        frame.assign(ValidityTo=pd.NaT, LegacyID=None),
+        frame.assign(ValidityTo=None, LegacyID=None),
         "ICDID",
         np.array([0]),
         rng,
@@ -458,7 +487,7 @@ def _icd(ctx: Context, rng) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     return frame, ids, np.array([c[2] for c in cat.ICD_CODES])
 
 
-def _items(ctx: Context, rng) -> tuple[pd.DataFrame, dict]:
+def _items(ctx: Context, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     n = len(cat.ITEMS)
     ids = ctx.ids("tblItems", n)
     frame = pd.DataFrame(
@@ -479,7 +508,7 @@ def _items(ctx: Context, rng) -> tuple[pd.DataFrame, dict]:
     hist = _history_copies(
         ctx,
         "tblItems",
-        frame.assign(ValidityTo=pd.NaT, LegacyID=None),
+        frame.assign(ValidityTo=None, LegacyID=None),
         "ItemID",
         np.array([0, 4, 12]),
         rng,
@@ -494,7 +523,7 @@ def _items(ctx: Context, rng) -> tuple[pd.DataFrame, dict]:
     }
 
 
-def _services(ctx: Context, rng) -> tuple[pd.DataFrame, dict]:
+def _services(ctx: Context, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     n = len(cat.SERVICES)
     ids = ctx.ids("tblServices", n)
     frame = pd.DataFrame(
@@ -516,7 +545,7 @@ def _services(ctx: Context, rng) -> tuple[pd.DataFrame, dict]:
     hist = _history_copies(
         ctx,
         "tblServices",
-        frame.assign(ValidityTo=pd.NaT, LegacyID=None),
+        frame.assign(ValidityTo=None, LegacyID=None),
         "ServiceID",
         np.array([0, 8]),
         rng,

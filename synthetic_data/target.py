@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import sqlalchemy as sa
 
 from openimis_db import tables as t
+from openimis_db.codes import Gender
 from openimis_db.engine import redact_url
 from synthetic_data.options import GenerationError
 
@@ -27,10 +31,14 @@ GENERATED_TABLES = (
     "tblClaimItems",
     "tblClaimServices",
 )  # tblGender is base data: written only in create mode
-BASE_GENDERS = [("M", "Male", None, 1), ("F", "Female", None, 2), ("O", "Other", None, 3)]
+BASE_GENDERS = [
+    (Gender.MALE.value, "Male", None, 1),
+    (Gender.FEMALE.value, "Female", None, 2),
+    (Gender.OTHER.value, "Other", None, 3),
+]
 
 
-def _pk(table: sa.Table) -> sa.Column:
+def _pk(table: sa.Table) -> sa.Column[Any]:
     return next(iter(table.primary_key.columns))
 
 
@@ -65,16 +73,16 @@ def prepare(engine: sa.Engine, mode: str) -> dict[str, int]:
         )
     with engine.connect() as conn:
         genders = {r[0] for r in conn.execute(sa.select(t.tblGender.c.Code))}
-        if not {"M", "F", "O"} <= genders:
+        if not set(Gender) <= genders:
             raise GenerationError(
                 f"{where}: tblGender lacks the base codes M, F, O (has {sorted(genders)}); "
                 "load openIMIS's base data first"
             )
-        offsets = {}
+        offsets: dict[str, int] = {}
         for name in GENERATED_TABLES:
             table = t.metadata.tables[name]
             offsets[name] = int(
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(_pk(table)), 0))).scalar()
+                conn.execute(sa.select(sa.func.coalesce(sa.func.max(_pk(table)), 0))).scalar_one()
             )
     return offsets
 
@@ -93,9 +101,10 @@ def advance_sequences(conn: sa.Connection) -> None:
         ).scalar()
         if seq is None:
             continue
+        # identifiers of the model, quoted by the dialect; the sequence name is a bound value
         conn.execute(
             sa.text(
-                f"SELECT setval(:s, (SELECT COALESCE(MAX({prep.quote(pk.name)}), 0) + 1 FROM "
+                f"SELECT setval(:s, (SELECT COALESCE(MAX({prep.quote(pk.name)}), 0) + 1 FROM "  # noqa: S608
                 f"{prep.format_table(table)}), false)"
             ),
             {"s": seq},
@@ -119,22 +128,27 @@ def suspend_constraints(conn: sa.Connection) -> list[str]:
         "JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
         "WHERE n.nspname = current_schema() AND r.relname = ANY(:names)"
     )
-    fks = conn.execute(
-        sa.text(
-            f"SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-            f"{scope} AND c.contype = 'f' ORDER BY r.relname, c.conname"
-        ),
-        names,
-    ).all()
+    # `scope` is the constant above; the table names are bound (:names)
+    fks = _text_rows(
+        conn.execute(
+            sa.text(
+                f"SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "  # noqa: S608
+                f"{scope} AND c.contype = 'f' ORDER BY r.relname, c.conname"
+            ),
+            names,
+        )
+    )
     # UNIQUE constraints nobody references (an FK elsewhere would depend on their index)
-    uniques = conn.execute(
-        sa.text(
-            f"SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-            f"{scope} AND c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
-            "AND f.conindid = c.conindid) ORDER BY r.relname, c.conname"
-        ),
-        names,
-    ).all()
+    uniques = _text_rows(
+        conn.execute(
+            sa.text(
+                f"SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "  # noqa: S608
+                f"{scope} AND c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+                "AND f.conindid = c.conindid) ORDER BY r.relname, c.conname"
+            ),
+            names,
+        )
+    )
     indexes = conn.execute(
         sa.text(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
@@ -146,13 +160,13 @@ def suspend_constraints(conn: sa.Connection) -> list[str]:
         names,
     ).all()
     quote = conn.dialect.identifier_preparer.quote
-    restore = []
+    restore: list[str] = []
     for table, name, _ in fks:
         conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
     for table, name, definition in uniques:
         conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
-    for name, definition in indexes:
+    for name, definition, *_ in _text_rows(indexes):
         conn.exec_driver_sql(f"DROP INDEX {name}")
         restore.append(definition)
     restore += [
@@ -160,6 +174,11 @@ def suspend_constraints(conn: sa.Connection) -> list[str]:
         for table, name, definition in fks
     ]
     return restore
+
+
+def _text_rows(result: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
+    """Rows of catalogue text (names, definitions) as plain strings."""
+    return [tuple(str(v) for v in row) for row in result]
 
 
 def restore_constraints(conn: sa.Connection, statements: list[str]) -> None:

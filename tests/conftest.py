@@ -34,7 +34,9 @@ def openimis_schema_template(pg_server: PgServer, shared: Path) -> Iterator[str]
 
 
 @pytest.fixture(scope="session")
-def openimis_demo_template(pg_server: PgServer, openimis_schema_template: str, shared: Path) -> Iterator[str]:
+def openimis_demo_template(
+    pg_server: PgServer, openimis_schema_template: str, shared: Path
+) -> Iterator[str]:
     """A template database with the real schema plus openIMIS's demo data."""
     name = pg_server.create_database(template=openimis_schema_template, prefix="tpl_demo")
     pg_server.run_sql_file(name, shared / "openimis-db/postgresql/demo_data.sql")

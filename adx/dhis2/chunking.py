@@ -46,7 +46,11 @@ def iter_groups(values: Iterable[DataValue]) -> Iterator[list[DataValue]]:
         yield current
 
 
-def estimate_bytes(group: Sequence[DataValue], _prefix: dict | None = None) -> int:
+# (data element, category options) -> bytes of a value's fixed part
+PrefixSizes = dict[tuple[str, tuple[tuple[str, str], ...]], int]
+
+
+def estimate_bytes(group: Sequence[DataValue], _prefix: PrefixSizes | None = None) -> int:
     """Rough serialised size of a group (ADX or JSON), used to pack chunks under a byte cap.
 
     The real body is measured after serialisation; an over-size chunk is split again.
@@ -78,7 +82,7 @@ def iter_chunks(
     """Chunks as lists of groups: at most ``max_groups`` groups and about ``max_bytes`` bytes."""
     chunk: list[list[DataValue]] = []
     size = 0
-    prefix: dict = {}
+    prefix: PrefixSizes = {}
     for group in iter_groups(values):
         est = estimate_bytes(group, prefix) if max_bytes is not None else 0
         full = (max_groups is not None and len(chunk) >= max_groups) or (

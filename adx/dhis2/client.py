@@ -29,11 +29,14 @@ from adx.dhis2.import_summary import ImportResult, MetadataImportResult
 from adx.dhis2.push import DEFAULT_MAX_BYTES, PushError, PushOptions, PushProgress, push
 from adx.dhis2.settings import DHIS2Settings
 from adx.dhis2.snapshot import MetadataSnapshot
+from adx.json_types import JsonObject
 from adx.model import DataValue
 
 log = logging.getLogger("adx.dhis2")
 
-SUPPORTED_VERSIONS = ((2, 38), (2, 41))
+# Checked against dhis2-core at 2.39.10.1, 2.40.12, 2.41.9.1, 2.42.5.2 and 2.43.1 (docs/dhis2.md).
+SUPPORTED_VERSIONS = ((2, 39), (2, 43))
+OLDEST_ACCEPTED = (2, 38)  # WebMessage envelope and DATAVALUE_IMPORT tasks exist; not checked
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -64,28 +67,29 @@ class DHIS2Client(Connection):
 
     # --- system ---------------------------------------------------------------------------
 
-    def system_info(self, *, check_version: bool = True, strict: bool = False) -> dict:
-        """``GET /api/system/info``; checks the version against 2.38-2.41.
+    def system_info(self, *, check_version: bool = True, strict: bool = False) -> JsonObject:
+        """``GET /api/system/info``; checks the version against the supported 2.39-2.43.
 
-        Older than 2.38 is refused (no WebMessage envelope, other task categories). Newer
-        than 2.41 logs a warning (2.42 makes ADX-level problems fatal, 2.43 rewrote import,
-        CONTRACT.md §1.8), or is refused with ``strict=True``.
+        Older than 2.38 is refused (no WebMessage envelope, other task categories). 2.38 and
+        newer than 2.43 log a warning (not checked against their source), or are refused with
+        ``strict=True``. The requests the client sends work unchanged on 2.39-2.43 (explicit
+        ``idScheme=CODE`` for ADX, ``format=adx+xml`` and input id schemes on read-back).
         """
-        info = self.get_json("system/info")
+        info: JsonObject = self.get_json("system/info")
         version = str(info.get("version", ""))
         self._version = parse_version(version)
         if check_version:
             major_minor = self._version[:2]
             low, high = SUPPORTED_VERSIONS
-            if major_minor < low:
+            if major_minor < OLDEST_ACCEPTED:
                 raise DHIS2VersionError(
-                    f"DHIS2 {version} is not supported: this client needs 2.38-2.41 "
+                    f"DHIS2 {version} is not supported: this client needs 2.39-2.43 "
                     "(upgrade DHIS2 or pass check_version=False at your own risk)"
                 )
-            if major_minor > high:
+            if major_minor < low or major_minor > high:
                 message = (
-                    f"DHIS2 {version} is newer than the tested 2.38-2.41: ADX error handling "
-                    "changed in 2.42/2.43 (CONTRACT.md §1.8); verify a dry run first"
+                    f"DHIS2 {version} is outside the checked 2.39-2.43 (newer than the tested "
+                    "versions or older): run `validate`, then `push --dry-run` first"
                 )
                 if strict:
                     raise DHIS2VersionError(message)
@@ -150,16 +154,18 @@ class DHIS2Client(Connection):
         key: str,
         params: Sequence[tuple[str, str]] = (),
         page_size: int | None = None,
-    ) -> list[dict]:
+    ) -> list[JsonObject]:
         return metadata_api.get_list(self, endpoint, key, params, page_size)
 
-    def get_data_sets(self, codes: Iterable[str]) -> list[dict]:
+    def get_data_sets(self, codes: Iterable[str]) -> list[JsonObject]:
         return metadata_api.get_data_sets(self, codes)
 
-    def get_category_option_combos(self, combo_ids: Iterable[str]) -> list[dict]:
+    def get_category_option_combos(self, combo_ids: Iterable[str]) -> list[JsonObject]:
         return metadata_api.get_category_option_combos(self, combo_ids)
 
-    def get_org_units(self, codes: Iterable[str], *, page_size: int | None = None) -> list[dict]:
+    def get_org_units(
+        self, codes: Iterable[str], *, page_size: int | None = None
+    ) -> list[JsonObject]:
         return metadata_api.get_org_units(self, codes, page_size=page_size)
 
     def metadata_snapshot(
@@ -181,5 +187,6 @@ class DHIS2Client(Connection):
             import_strategy=import_strategy, update_option_combos=update_option_combos,
         )  # fmt: skip
 
-    def update_category_option_combos(self, combo_ids: Iterable[str] | None = None) -> None:
-        metadata_api.update_category_option_combos(self, combo_ids)
+    def update_category_option_combos(self, combo_ids: Iterable[str]) -> list[str]:
+        """Per-combo option combo maintenance; returns 409 WARNINGs instead of raising them."""
+        return metadata_api.update_category_option_combos(self, combo_ids)

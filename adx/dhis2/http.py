@@ -96,8 +96,9 @@ class RetryPolicy:
             seconds = parse_retry_after(retry_after)
             if seconds is not None:
                 return min(max(seconds, 0.0), self.max_retry_after)
-        base = min(self.max_delay, self.backoff * 2 ** (retry - 1))
-        return base * (1 + self.jitter * random.random())
+        base = min(self.max_delay, self.backoff * 2.0 ** (retry - 1))
+        # jitter only spreads retries out in time; it guards nothing
+        return base * (1 + self.jitter * random.random())  # noqa: S311
 
 
 def parse_retry_after(value: str) -> float | None:

@@ -330,6 +330,9 @@ class MetadataImportResult:
     http_status: int | None = None
     import_mode: str = "COMMIT"
     type_stats: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Reported, never raised: a per-combo option combo maintenance answered 409 WARNING (an obsolete
+    # option combo could not be deleted) after the metadata import had already committed.
+    option_combo_warnings: tuple[str, ...] = ()
 
     def ok(self) -> bool:
         return self.status == "OK" and not self.errors
@@ -359,7 +362,8 @@ def parse_metadata_report(
     """Parse the (WebMessage-wrapped or bare) ImportReport of ``POST /api/metadata``."""
     if not isinstance(body, Mapping):
         raise ImportSummaryError(f"expected a JSON object, got {_snippet(body)}")
-    report = body.get("response") if isinstance(body.get("response"), Mapping) else body
+    inner = body.get("response")
+    report: Mapping[str, Any] = inner if isinstance(inner, Mapping) else body
     if "typeReports" not in report and "stats" not in report:
         message = body.get("message")
         raise ImportSummaryError(

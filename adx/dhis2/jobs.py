@@ -23,7 +23,7 @@ SUMMARY_TIMEOUT = 30.0  # seconds to wait for the summary of a completed job
 FAILED_JOB_SUMMARY_POLLS = 10
 
 
-class JobFailed(DHIS2Error):
+class JobFailedError(DHIS2Error):
     """The job completed with an ERROR notification and left no import summary."""
 
     def __init__(self, job_id: str, message: str):
@@ -56,7 +56,7 @@ def wait_for_job(
 ) -> Any:
     """The job's bare ImportSummary (JSON) once it completed.
 
-    Raises :class:`JobFailed` when the job ended in ERROR without a summary, DHIS2Error when it
+    Raises :class:`JobFailedError` when the job ended in ERROR without a summary, DHIS2Error when it
     did not complete within ``timeout`` seconds (it may still finish: the message says where
     to look) or completed without a summary.
     """
@@ -83,7 +83,7 @@ def wait_for_job(
         conn.sleep(wait)
         wait = min(wait * 1.5, MAX_POLL_WAIT)
     if failed:
-        raise JobFailed(job_id, last_message)
+        raise JobFailedError(job_id, last_message)
     raise DHIS2Error(
         f"async import job {job_id} ({what}) completed but stored no import summary within "
         f"{summary_timeout:.0f}s (DHIS2_SUMMARY_TIMEOUT); check "

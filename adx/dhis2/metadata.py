@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adx.dhis2.bundle import (  # noqa: F401  (re-exported)
+from adx.dhis2.bundle import (
     KIND_COC,
     MAX_CODE,
     MAX_SHORT_NAME,
@@ -17,3 +17,19 @@ from adx.dhis2.bundle import (  # noqa: F401  (re-exported)
     operand_expressions,
     options_resolver,
 )
+
+__all__ = [
+    "KIND_COC",
+    "MAX_CODE",
+    "MAX_SHORT_NAME",
+    "PUBLIC_DATA_WRITE",
+    "OrgUnit",
+    "build_bundle",
+    "coc_code",
+    "coc_uid",
+    "combo_options",
+    "combo_uid",
+    "dashboard_item_uid",
+    "operand_expressions",
+    "options_resolver",
+]

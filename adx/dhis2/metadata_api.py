@@ -7,7 +7,9 @@ import the per-combo maintenance call does (never the instance-wide one, CONTRAC
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +22,7 @@ from adx.dhis2.import_summary import (
 )
 from adx.dhis2.snapshot import MetadataSnapshot
 from adx.dhis2.uids import DEFAULT_CATEGORY_COMBO
+from adx.json_types import JsonObject
 
 _COMBO_FIELDS = "id,code,categories[id,code,categoryOptions[id,code]]"
 _DATA_SET_FIELDS = (
@@ -31,18 +34,21 @@ _DATA_SET_FIELDS = (
 )
 
 
+log = logging.getLogger("adx.dhis2")
+
+
 def get_list(
     conn: Connection,
     endpoint: str,
     key: str,
     params: Sequence[tuple[str, str]] = (),
     page_size: int | None = None,
-) -> list[dict]:
+) -> list[JsonObject]:
     """All objects of a metadata list: ``paging=false``, or a pager loop with ``page_size``."""
     if page_size is None:
         body = conn.get_json(endpoint, [*params, ("paging", "false")])
         return list(body.get(key) or [])
-    out: list[dict] = []
+    out: list[JsonObject] = []
     page = 1
     while True:
         body = conn.get_json(endpoint, [*params, ("page", str(page)), ("pageSize", str(page_size))])
@@ -53,9 +59,9 @@ def get_list(
         page += 1
 
 
-def get_data_sets(conn: Connection, codes: Iterable[str]) -> list[dict]:
+def get_data_sets(conn: Connection, codes: Iterable[str]) -> list[JsonObject]:
     """Data sets by code with elements, their combos, attribute combo and org units."""
-    out: list[dict] = []
+    out: list[JsonObject] = []
     for flt in code_filters(sorted(set(codes)), 50):
         out += get_list(
             conn, "dataSets", "dataSets", [("filter", flt), ("fields", _DATA_SET_FIELDS)]
@@ -63,9 +69,9 @@ def get_data_sets(conn: Connection, codes: Iterable[str]) -> list[dict]:
     return out
 
 
-def get_category_option_combos(conn: Connection, combo_ids: Iterable[str]) -> list[dict]:
+def get_category_option_combos(conn: Connection, combo_ids: Iterable[str]) -> list[JsonObject]:
     """Option combos of category combos (by UID), with their options' codes."""
-    out: list[dict] = []
+    out: list[JsonObject] = []
     for combo_id in sorted(set(combo_ids)):
         out += get_list(
             conn,
@@ -83,8 +89,8 @@ def get_category_option_combos(conn: Connection, combo_ids: Iterable[str]) -> li
 
 def get_org_units(
     conn: Connection, codes: Iterable[str], *, page_size: int | None = None
-) -> list[dict]:
-    out: list[dict] = []
+) -> list[JsonObject]:
+    out: list[JsonObject] = []
     for flt in code_filters(sorted(set(codes)), 100):
         out += get_list(
             conn,
@@ -101,14 +107,13 @@ def metadata_snapshot(
 ) -> MetadataSnapshot:
     """What pre-flight validation and JSON pushes need, read from DHIS2."""
     ds_json = get_data_sets(conn, data_sets)
-    combo_ids = set()
+    found: set[str | None] = set()
     for ds in ds_json:
-        combo_ids.add((ds.get("categoryCombo") or {}).get("id"))
+        found.add((ds.get("categoryCombo") or {}).get("id"))
         for dse in ds.get("dataSetElements") or ():
-            combo_ids.add(((dse.get("dataElement") or {}).get("categoryCombo") or {}).get("id"))
-    combo_ids.discard(None)
-    combo_ids.discard(DEFAULT_CATEGORY_COMBO)
-    cocs: list[dict] = []
+            found.add(((dse.get("dataElement") or {}).get("categoryCombo") or {}).get("id"))
+    combo_ids = {c for c in found if c is not None and c != DEFAULT_CATEGORY_COMBO}
+    cocs: list[JsonObject] = []
     for combo_id in sorted(combo_ids):
         for coc in get_category_option_combos(conn, [combo_id]):
             coc["categoryCombo"] = {"id": combo_id}
@@ -156,25 +161,74 @@ def post_metadata(
             f"POST metadata: {conn.redact(exc)}", status=response.status_code
         ) from None
     if import_mode == "COMMIT" and result.ok() and update_option_combos:
-        combos = [c["id"] for c in bundle.get("categoryCombos") or () if c.get("id")]
-        update_category_option_combos(conn, combos or None)
+        combos = _changed_combos(bundle, result)
+        if combos:
+            warnings = update_category_option_combos(conn, combos)
+            if warnings:
+                result = dataclasses.replace(result, option_combo_warnings=tuple(warnings))
     return result
 
 
-def update_category_option_combos(conn: Connection, combo_ids: Iterable[str] | None = None) -> None:
-    """``POST /api/maintenance/categoryOptionComboUpdate`` (all, or per category combo)."""
-    paths = (
-        ["maintenance/categoryOptionComboUpdate"]
-        if combo_ids is None
-        else [f"maintenance/categoryOptionComboUpdate/categoryCombo/{c}" for c in combo_ids]
-    )
-    for path in paths:
+_CATEGORY_TYPES = ("CategoryCombo", "Category", "CategoryOption")
+
+
+def _changed_combos(bundle: Mapping[str, Any], result: MetadataImportResult) -> list[str]:
+    """The bundle's own category combos, when the import created or updated category metadata.
+
+    Never the instance-wide maintenance: without a combo id DHIS2 regenerates the option combos of
+    *every* combo of the instance, deleting obsolete ones and renaming others
+    (``MaintenanceController.updateCategoryOptionCombos`` → ``addAndPruneAllOptionCombos``, 2.39-2.43).
+    """
+    combos = [c["id"] for c in bundle.get("categoryCombos") or () if c.get("id")]
+    if not combos:
+        return []
+    stats = result.type_stats or {}
+    if stats and not any(
+        int((stats.get(t) or {}).get("created", 0)) + int((stats.get(t) or {}).get("updated", 0))
+        for t in _CATEGORY_TYPES
+    ):
+        return []  # nothing of the combos changed: their option combos are as DHIS2 left them
+    return combos
+
+
+def update_category_option_combos(conn: Connection, combo_ids: Iterable[str]) -> list[str]:
+    """``POST /api/maintenance/categoryOptionComboUpdate/categoryCombo/{id}`` for each combo.
+
+    Returns the warnings (a 409 WARNING: an obsolete option combo could not be deleted) instead of
+    raising them: the metadata they follow is already committed. Other failures raise DHIS2Error.
+    The instance-wide form (no combo id) is never sent.
+    """
+    if combo_ids is None or isinstance(combo_ids, str):
+        raise ValueError("combo_ids must list category combo ids: the instance-wide maintenance "
+                         "regenerates every combo of the DHIS2 instance and is never called")  # fmt: skip
+    warnings: list[str] = []
+    for combo_id in combo_ids:
+        if not combo_id:
+            raise ValueError("empty category combo id")
+        path = f"maintenance/categoryOptionComboUpdate/categoryCombo/{combo_id}"
         response = conn.request("POST", path)
+        if response.status_code == 409 and _is_warning(response):
+            warnings.append(f"{combo_id}: {conn.message(response)}")
+            log.warning("option combo maintenance of %s: %s", combo_id, conn.message(response))
+            continue
         if response.status_code >= 300:
             raise DHIS2Error(
                 f"POST {path} failed: HTTP {response.status_code} {conn.message(response)}",
                 status=response.status_code,
             )
+    return warnings
+
+
+def _is_warning(response: Any) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    inner = body.get("response") if isinstance(body, Mapping) else None
+    statuses = {body.get("status") if isinstance(body, Mapping) else None}
+    if isinstance(inner, Mapping):
+        statuses.add(inner.get("status"))
+    return "WARNING" in statuses
 
 
 def code_filters(codes: Sequence[str], size: int) -> Iterator[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from adx.dhis2.snapshot import ComboInfo, DataSetInfo, MetadataSnapshot
+from adx.dhis2.snapshot import ComboInfo, DataSetInfo, ElementInfo, MetadataSnapshot
 from adx.model import NUMERIC_VALUE_TYPES, DataValue
 from adx.periods import PeriodError, add_months, parse_period
 from adx.values import is_number, value_type_error
@@ -174,11 +174,11 @@ def preflight(
     allowed = set(data_sets) if data_sets is not None else None
     today = today or date.today()
     problems: list[Problem] = []
-    seen: set[tuple] = set()
+    seen: set[ValueKey] = set()
     # Most checks depend on a few fields only: cache their findings (1M values, few cells).
     ou_cache: dict[tuple[str, str], list[Finding]] = {}
     period_cache: dict[tuple[str, str], list[Finding]] = {}
-    option_cache: dict[tuple, list[Finding]] = {}
+    option_cache: dict[tuple[str, str, Options, Options], list[Finding]] = {}
 
     for v in vals:
         key = (v.data_set, v.period, v.org_unit, v.data_element,
@@ -208,37 +208,41 @@ def preflight(
         if de is None:
             continue
 
-        if v.value is None or v.value == "":
-            problems.append(
-                Problem(VALUE_MISSING, f"no value for data element {de.code!r} (E7618)", v)
-            )
-            continue
-        err = value_type_error(v.value, de.value_type)
-        if err:
-            problems.append(
-                Problem(
-                    VALUE_TYPE, f"{err}: {v.value!r} for {de.code!r} ({de.value_type}) (E7619)", v
-                )
-            )
-        elif (
-            not de.zero_is_significant
-            and de.value_type in NUMERIC_VALUE_TYPES
-            and is_number(v.value)
-            and float(v.value) == 0
-        ):
-            problems.append(
-                Problem(
-                    ZERO_NOT_STORED,
-                    f"zero for {de.code!r} (zeroIsSignificant=false) is not stored; an existing "
-                    "value is deleted",
-                    v,
-                    "warning",
-                )
-            )
+        problem = _value_problem(v, de)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
+def _value_problem(v: DataValue, de: ElementInfo) -> Problem | None:
+    """What DHIS2 would say about the value itself (missing, wrong type, an unstored zero)."""
+    if v.value is None or v.value == "":
+        return Problem(VALUE_MISSING, f"no value for data element {de.code!r} (E7618)", v)
+    err = value_type_error(v.value, de.value_type)
+    if err:
+        return Problem(
+            VALUE_TYPE, f"{err}: {v.value!r} for {de.code!r} ({de.value_type}) (E7619)", v
+        )
+    if (
+        not de.zero_is_significant
+        and de.value_type in NUMERIC_VALUE_TYPES
+        and is_number(v.value)
+        and float(v.value) == 0
+    ):
+        return Problem(
+            ZERO_NOT_STORED,
+            f"zero for {de.code!r} (zeroIsSignificant=false) is not stored; an existing "
+            "value is deleted",
+            v,
+            "warning",
+        )
+    return None
+
+
 Finding = tuple[str, str, str]  # kind, message, severity
+Options = tuple[tuple[str, str], ...]
+# data set, period, org unit, data element, category options, attribute options (any order)
+ValueKey = tuple[str, str, str, str, frozenset[tuple[str, str]], frozenset[tuple[str, str]]]
 _DUPLICATE = "the same value key appears more than once; DHIS2 would keep only the last"
 
 

@@ -24,8 +24,8 @@ from adx.dhis2.import_summary import (
     ImportSummaryError,
     parse_import_summary,
 )
-from adx.dhis2.jobs import JobFailed, job_id_of, wait_for_job
-from adx.dhis2.snapshot import MetadataSnapshot
+from adx.dhis2.jobs import JobFailedError, job_id_of, wait_for_job
+from adx.dhis2.snapshot import ComboInfo, MetadataSnapshot
 from adx.model import DataValue
 
 log = logging.getLogger("adx.dhis2")
@@ -208,7 +208,7 @@ def _json_serialiser(snapshot: MetadataSnapshot) -> Serialiser:
     """JSON needs option combo UIDs: resolve (element or data set, options) via the snapshot."""
     from adx.dvs_json import write_json
 
-    combos = {}
+    combos: dict[str, ComboInfo] = {}
     for ds in snapshot.data_sets.values():
         for de in ds.elements.values():
             combos.setdefault(de.code, de.combo)
@@ -270,7 +270,7 @@ def _post_chunk(
         job_id = job_id_of(payload)
         try:
             payload = _job_summary(conn, job_id, options, chunk, progress)
-        except JobFailed as exc:
+        except JobFailedError as exc:
             return ChunkSummary(
                 chunk=chunk.index, status="ERROR", counts=ImportCount(), description=str(exc),
                 http_status=200, values_sent=0, job_id=job_id,
@@ -304,6 +304,7 @@ def _job_summary(
         timeout=conn.async_timeout if options.async_timeout is None else options.async_timeout,
         interval=conn.poll_interval if options.poll_interval is None else options.poll_interval,
         on_message=on_message,
+        summary_timeout=conn.summary_timeout,
     )
 
 

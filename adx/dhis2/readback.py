@@ -83,12 +83,12 @@ def _read_adx_batch(
         )
     out: list[DataValue] = []
     for v in read_adx(io.BytesIO(response.content), data_sets=data_sets):
-        if not v.data_set:
-            v = DataValue(
+        out.append(
+            v if v.data_set else DataValue(
                 data_set, v.period, v.org_unit, v.data_element, v.value,
                 v.category_options, v.attribute_options, v.comment,
-            )  # fmt: skip
-        out.append(v)
+            )
+        )  # fmt: skip
     return out
 
 

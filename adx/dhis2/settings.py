@@ -44,7 +44,9 @@ class DHIS2Settings:
     ``DHIS2_READ_TIMEOUT`` (s, default 300); ``DHIS2_HTTP_ATTEMPTS`` tries per request on
     transient errors (default 5); ``DHIS2_RETRY_AFTER_MAX`` cap on a server's ``Retry-After``
     (s, default 300); ``DHIS2_ASYNC_TIMEOUT`` wait for an async import job (s, default 3600);
-    ``DHIS2_POLL_INTERVAL`` first wait between job polls (s, default 1); ``DHIS2_DRY_RUN``,
+    ``DHIS2_POLL_INTERVAL`` first wait between job polls (s, default 1);
+    ``DHIS2_SUMMARY_TIMEOUT`` wait for the summary of a job DHIS2 marked completed before storing
+    it (s, default 30; every supported version has that race); ``DHIS2_DRY_RUN``,
     ``DHIS2_ASYNC`` (flags); ``DHIS2_CONFLICT_TOLERANCE`` rejected values accepted (default 0);
     ``DHIS2_COMPLETE`` register pushed data sets complete (flag, default on);
     ``DHIS2_LEDGER`` path of the push ledger (default: beside the outputs).
@@ -61,6 +63,7 @@ class DHIS2Settings:
     max_retry_after: float = 300.0
     async_timeout: float = 3600.0
     poll_interval: float = 1.0
+    summary_timeout: float = 30.0
     dry_run: bool = False
     async_import: bool = False
     conflict_tolerance: int = 0
@@ -107,6 +110,7 @@ class DHIS2Settings:
             max_retry_after=_seconds(env, "DHIS2_RETRY_AFTER_MAX", d.max_retry_after, zero=True),
             async_timeout=_seconds(env, "DHIS2_ASYNC_TIMEOUT", d.async_timeout),
             poll_interval=_seconds(env, "DHIS2_POLL_INTERVAL", d.poll_interval, zero=True),
+            summary_timeout=_seconds(env, "DHIS2_SUMMARY_TIMEOUT", d.summary_timeout, zero=True),
             dry_run=parse_flag(env, "DHIS2_DRY_RUN", d.dry_run),
             async_import=parse_flag(env, "DHIS2_ASYNC", d.async_import),
             conflict_tolerance=_count(env, "DHIS2_CONFLICT_TOLERANCE", d.conflict_tolerance),

@@ -161,7 +161,8 @@ class MetadataSnapshot:
         ``option_combos``: COCs with ``categoryCombo[id]`` and ``categoryOptions[code]``;
         None if they were not read. ``org_units``: the org units found by code, or None.
         """
-        cocs_by_combo: dict[str, dict[frozenset[str], str | None]] | None = None
+        # COCs without a categoryCombo land under None (never looked up: combos have ids)
+        cocs_by_combo: dict[str | None, dict[frozenset[str], str | None]] | None = None
         if option_combos is not None:
             cocs_by_combo = {}
             for coc in option_combos:
@@ -181,10 +182,9 @@ class MetadataSnapshot:
             )
             if not cats:
                 return DEFAULT_COMBO
-            cocs = None if cocs_by_combo is None else cocs_by_combo.get(raw.get("id"), {})
-            return ComboInfo(
-                code=raw.get("code") or raw.get("id"), uid=raw.get("id"), categories=cats, cocs=cocs
-            )
+            uid: str = raw["id"]  # the metadata API always gives a combo's id
+            cocs = None if cocs_by_combo is None else cocs_by_combo.get(uid, {})
+            return ComboInfo(code=raw.get("code") or uid, uid=uid, categories=cats, cocs=cocs)
 
         out: dict[str, DataSetInfo] = {}
         for ds in data_sets:

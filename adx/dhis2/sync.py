@@ -10,13 +10,16 @@ new values, so an org unit that vanished from the output entirely is still clean
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from adx.dhis2.import_summary import ImportResult
 from adx.dhis2.push import PushOptions
-from adx.model import DataValue
+from adx.model import DataSetDefinition, DataValue
+
+# a value's identity in DHIS2: data set, period, org unit, element, category and attribute options
+Identity = tuple[str, str, str, str, frozenset[tuple[str, str]], frozenset[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Scope:
         )
 
 
-def identity(v: DataValue) -> tuple:
+def identity(v: DataValue) -> Identity:
     """A value's key in DHIS2, independent of the order category options are listed in."""
     return (
         v.data_set,
@@ -61,7 +64,13 @@ def find_stale(
 
 class _Client(Protocol):
     def read_values(
-        self, data_set: str, periods: Iterable[str], org_units: Iterable[str], format: str = "adx"
+        self,
+        data_set: str,
+        periods: Iterable[str],
+        org_units: Iterable[str],
+        format: str = "adx",
+        *,
+        data_sets: Mapping[str, DataSetDefinition] | None = None,
     ) -> list[DataValue]: ...
 
     def push(
@@ -69,7 +78,7 @@ class _Client(Protocol):
         values: Iterable[DataValue],
         options: PushOptions | None = None,
         *,
-        data_sets: Any = None,
+        data_sets: Mapping[str, DataSetDefinition] | None = None,
     ) -> ImportResult: ...
 
 
@@ -105,35 +114,27 @@ class SyncResult:
 def remove_stale(
     client: _Client,
     current: Iterable[DataValue],
-    scopes: Scope | Sequence[Scope] | None = None,
+    scopes: Scope | Sequence[Scope],
     *,
-    data_set: str | None = None,
-    org_units: Iterable[str] | None = None,
-    periods: Iterable[str] | None = None,
     dry_run: bool = False,
-    data_sets: Any = None,
+    data_sets: Mapping[str, DataSetDefinition] | None = None,
     options: PushOptions | None = None,
 ) -> SyncResult:
     """Read back every scope, delete the values ``current`` no longer has, report them.
 
-    The scope is either ``scopes`` or one ``data_set`` + ``org_units`` + ``periods``. Call it
+    ``scopes``: one :class:`Scope` or several (``Scope.of(data_set, org_units, periods)``). Call it
     after a successful push of ``current``: a failed push must not delete anything.
     ``data_sets`` (code -> DataSetDefinition) goes to the ADX reader and writer (text values
     need their annotation on delete too). ``options`` shape the delete push (its strategy
     and dry-run flag are set here).
     """
-    if scopes is None:
-        if data_set is None or org_units is None or periods is None:
-            raise ValueError("remove_stale needs scopes, or data_set + org_units + periods")
-        scopes = Scope.of(data_set, org_units, periods)
-    elif data_set is not None:
-        raise ValueError("pass either scopes or data_set/org_units/periods, not both")
     scope_list = [scopes] if isinstance(scopes, Scope) else list(scopes)
     cur = current if isinstance(current, Sequence) else list(current)
     stale: list[DataValue] = []
     for scope in scope_list:
         if not scope.org_units or not scope.periods:
             continue
+        # without data sets, the client's own default (fakes in tests need not take the keyword)
         if data_sets is not None:
             existing = client.read_values(
                 scope.data_set, scope.periods, scope.org_units, data_sets=data_sets

@@ -8,6 +8,7 @@ import contextlib
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -81,7 +82,7 @@ def write_manifest(snapshot: Snapshot) -> Path:
     return path
 
 
-def _read_from_json(d: dict) -> TableRead:
+def _read_from_json(d: dict[str, Any]) -> TableRead:
     window = d.get("window")
     return TableRead(
         table=d["table"],

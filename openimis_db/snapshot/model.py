@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import types as sat
@@ -78,7 +79,7 @@ class TableRead:
         if self.source_columns and len(self.source_columns) != len(self.columns):
             raise SnapshotError(f"{self.table}: source_columns must match columns one to one")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "table": self.table,
             "columns": list(self.columns),

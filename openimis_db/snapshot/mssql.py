@@ -12,9 +12,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
+from sqlalchemy.pool import PoolProxiedConnection
 
 from .base import Timeouts
 from .files import ParquetSink
@@ -31,6 +34,34 @@ SNAPSHOT_STATE_SQL = (
 )
 
 
+class _OdbcCursor(Protocol):
+    """What this reader uses of a pyodbc cursor (pyodbc is an optional dependency)."""
+
+    def execute(self, sql: str, /) -> _OdbcCursor: ...
+    def fetchone(self) -> Sequence[Any] | None: ...
+    def fetchmany(self, size: int, /) -> list[Sequence[Any]]: ...
+    def cancel(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class _OdbcConnection(Protocol):
+    """What this reader uses of a pyodbc connection."""
+
+    autocommit: bool
+    timeout: int
+
+    def cursor(self) -> _OdbcCursor: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+def _first_row(cur: _OdbcCursor, sql: str) -> Sequence[Any]:
+    row = cur.execute(sql).fetchone()
+    if row is None:
+        raise SnapshotError(f"SQL Server returned no row for {sql!r}")
+    return row
+
+
 class MssqlReader:
     dialect = "mssql"
 
@@ -38,21 +69,23 @@ class MssqlReader:
         self.engine = engine
         self.timeouts = timeouts
         self.where = where
-        self._proxy = None
-        self.conn = None
-        self.cursor = None
+        self._proxy: PoolProxiedConnection | None = None
+        self.conn: _OdbcConnection | None = None
+        self.cursor: _OdbcCursor | None = None
         self.cancelled = False
         self.isolation = "SNAPSHOT"
 
     def begin(self) -> datetime:
         self._proxy = self.engine.raw_connection()
-        self.conn = self._proxy.dbapi_connection
+        # an mssql+pyodbc engine: its DBAPI connection is a pyodbc one
+        conn = cast(_OdbcConnection, self._proxy.dbapi_connection)
+        self.conn = conn
         # session settings first, in autocommit: SQL Server refuses to switch a transaction that has
         # already started to SNAPSHOT (error 3951)
-        self.conn.autocommit = True
-        self.conn.timeout = 0 if self.timeouts.statement is None else int(self.timeouts.statement)
-        cur = self.conn.cursor()
-        (state,) = cur.execute(SNAPSHOT_STATE_SQL).fetchone()
+        conn.autocommit = True
+        conn.timeout = 0 if self.timeouts.statement is None else int(self.timeouts.statement)
+        cur = conn.cursor()
+        (state,) = _first_row(cur, SNAPSHOT_STATE_SQL)
         if state == 1:
             self.isolation = "SNAPSHOT"
         else:
@@ -67,9 +100,11 @@ class MssqlReader:
         cur.execute(f"SET TRANSACTION ISOLATION LEVEL {self.isolation}")
         cur.execute(f"SET LOCK_TIMEOUT {int(self.timeouts.lock * 1000)}")
         cur.execute("SET DATEFORMAT ymd")
-        self.conn.autocommit = False  # the transaction starts with the next statement
-        (now,) = cur.execute("SELECT SYSUTCDATETIME()").fetchone()
+        conn.autocommit = False  # the transaction starts with the next statement
+        (now,) = _first_row(cur, "SELECT SYSUTCDATETIME()")
         cur.close()
+        if not isinstance(now, datetime):
+            raise SnapshotError(f"{self.where}: SELECT SYSUTCDATETIME() returned {now!r}")
         return now.replace(tzinfo=UTC)
 
     def cancel(self) -> None:
@@ -83,6 +118,8 @@ class MssqlReader:
         if self._proxy is None:
             return
         try:
+            if self.conn is None:
+                raise SnapshotError("no DBAPI connection")  # dropped below
             self.conn.rollback()
             cur = self.conn.cursor()
             cur.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
@@ -94,14 +131,17 @@ class MssqlReader:
         finally:
             self._proxy.close()
             self._proxy = None
+            self.conn = None
 
     def read(self, read: TableRead, sql: str, sink: ParquetSink) -> None:
         schema = arrow_schema(read)
         started = time.monotonic()
-        self.cursor = self.conn.cursor()
+        if self.conn is None:
+            raise SnapshotError(f"reading {read.table}: begin() was not called")
+        self.cursor = cursor = self.conn.cursor()
         try:
-            self.cursor.execute(sql)
-            while rows := self.cursor.fetchmany(_BATCH_ROWS):
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(_BATCH_ROWS):
                 sink.write(rows_to_batch(rows, schema, read.table))
         except SnapshotError:
             raise
@@ -122,5 +162,5 @@ class MssqlReader:
                 raise SnapshotError(f"reading {read.table} was cancelled (interrupted)") from exc
             raise SnapshotError(f"reading {read.table} from {self.where} failed: {text}") from exc
         finally:
-            self.cursor.close()
+            cursor.close()
             self.cursor = None

@@ -13,12 +13,15 @@ import os
 import threading
 import time
 from datetime import datetime
+from io import BufferedReader, FileIO
 
 import psycopg2
 import psycopg2.errors
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
+from psycopg2.extensions import connection as PgConnection  # noqa: N812 - a class, named as one
+from sqlalchemy.pool import PoolProxiedConnection
 
 from .base import Timeouts
 from .files import ParquetSink
@@ -37,18 +40,21 @@ class PostgresReader:
         self.engine = engine
         self.timeouts = timeouts
         self.where = where  # the redacted URL, for messages
-        self._proxy = None
-        self.conn = None
+        self._proxy: PoolProxiedConnection | None = None
+        self.conn: PgConnection | None = None
         self.cancelled = False
 
     # -- transaction -------------------------------------------------------------------------------
 
     def begin(self) -> datetime:
         self._proxy = self.engine.raw_connection()
-        self.conn = self._proxy.dbapi_connection
-        self.conn.autocommit = True  # explicit BEGIN below carries the isolation level
+        conn = self._proxy.dbapi_connection
+        if not isinstance(conn, PgConnection):
+            raise SnapshotError(f"{self.where}: not a psycopg2 connection ({type(conn).__name__})")
+        self.conn = conn
+        conn.autocommit = True  # explicit BEGIN below carries the isolation level
         statement_ms = 0 if self.timeouts.statement is None else int(self.timeouts.statement * 1000)
-        with self.conn.cursor() as cur:
+        with conn.cursor() as cur:
             cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute(
                 "SELECT set_config('lock_timeout', %s, true)",
@@ -61,7 +67,10 @@ class PostgresReader:
             cur.execute("SET LOCAL bytea_output TO 'hex'")
             # the first query takes the transaction's snapshot: every table is read as of now
             cur.execute("SELECT clock_timestamp()")
-            return cur.fetchone()[0]
+            row = cur.fetchone()
+        if row is None or not isinstance(row[0], datetime):
+            raise SnapshotError(f"{self.where}: SELECT clock_timestamp() returned {row!r}")
+        return row[0]
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -73,7 +82,7 @@ class PostgresReader:
         if self._proxy is None:
             return
         try:
-            if not self.conn.closed:
+            if self.conn is not None and not self.conn.closed:
                 with self.conn.cursor() as cur:
                     cur.execute("ROLLBACK")
                 self.conn.autocommit = False
@@ -82,10 +91,14 @@ class PostgresReader:
         finally:
             self._proxy.close()
             self._proxy = None
+            self.conn = None
 
     # -- one table ---------------------------------------------------------------------------------
 
     def read(self, read: TableRead, sql: str, sink: ParquetSink) -> None:
+        conn = self.conn
+        if conn is None:
+            raise SnapshotError(f"reading {read.table}: begin() was not called")
         started = time.monotonic()
         rfd, wfd = os.pipe()
         failure: list[BaseException] = []
@@ -94,7 +107,7 @@ class PostgresReader:
             try:
                 with (
                     os.fdopen(wfd, "wb", buffering=_PIPE_BUFFER) as out,
-                    self.conn.cursor() as cur,
+                    conn.cursor() as cur,
                 ):
                     cur.copy_expert(
                         f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", out, size=_PIPE_BUFFER
@@ -107,7 +120,7 @@ class PostgresReader:
         producer = threading.Thread(target=produce, name=f"copy-{read.table}", daemon=True)
         producer.start()
         parse_error: Exception | None = None
-        src = os.fdopen(rfd, "rb", buffering=_PIPE_BUFFER)
+        src = BufferedReader(FileIO(rfd, "rb"), buffer_size=_PIPE_BUFFER)
         try:
             _parse_csv(src, read, sink)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -148,7 +161,7 @@ class PostgresReader:
         return exc
 
 
-def _parse_csv(src, read: TableRead, sink: ParquetSink) -> None:
+def _parse_csv(src: BufferedReader[FileIO], read: TableRead, sink: ParquetSink) -> None:
     """Stream PostgreSQL CSV (NULL = unquoted empty field, '' = quoted) into ``sink``."""
     if not src.peek(1):
         return  # no row: the sink still writes a typed, empty file
@@ -169,18 +182,18 @@ def _parse_csv(src, read: TableRead, sink: ParquetSink) -> None:
         ),
     )
     for batch in reader:
-        if binary:
-            batch = _decode_bytea(batch, binary)
-        sink.write(batch)
+        sink.write(_decode_bytea(batch, binary) if binary else batch)
 
 
 def _decode_bytea(batch: pa.RecordBatch, names: list[str]) -> pa.RecordBatch:
-    arrays = []
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        if name in names:
-            column = pa.array(
-                [None if v is None else bytes.fromhex(v[2:]) for v in column.to_pylist()],
-                pa.binary(),
-            )
-        arrays.append(column)
+    """Hex text (``\\x...``, bytea_output 'hex') of the ``names`` columns decoded to bytes."""
+    arrays = [
+        pa.array(
+            [None if v is None else bytes.fromhex(v[2:]) for v in column.to_pylist()],
+            pa.binary(),
+        )
+        if name in names
+        else column
+        for name, column in zip(batch.schema.names, batch.columns, strict=True)
+    ]
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import sqlalchemy as sa
 
@@ -83,8 +84,8 @@ def read_snapshot(
     tables = [r.table for r in reads]
     if len(set(tables)) != len(tables):
         raise SnapshotError(f"a table is read twice: {tables}")
-    owned = isinstance(url_or_engine, str)
-    engine = make_engine(url_or_engine) if owned else url_or_engine
+    owned = isinstance(url_or_engine, str)  # an engine made here is disposed of here
+    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
     where = redact_url(engine.url.render_as_string(hide_password=False))
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -133,7 +134,7 @@ def _cancel_on_signals() -> Iterator[list[int]]:
         yield received
         return
 
-    def handler(signum, _frame):
+    def handler(signum: int, _frame: FrameType | None) -> None:
         if not received:
             received.append(signum)
             raise SnapshotInterrupted(signum)

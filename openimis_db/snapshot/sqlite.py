@@ -88,6 +88,8 @@ class SqliteReader:
         started = time.monotonic()
         if self.timeouts.statement is not None:
             self._deadline = started + self.timeouts.statement
+        if self.conn is None:
+            raise SnapshotError(f"reading {read.table}: begin() was not called")
         try:
             cur = self.conn.execute(sql)
             while rows := cur.fetchmany(_BATCH_ROWS):

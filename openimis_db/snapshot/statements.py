@@ -7,10 +7,11 @@ edition, runs the same simple scan. Rendered with literal binds: the values are 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mssql, postgresql, sqlite
 
 from openimis_db import tables as t
 
@@ -21,14 +22,15 @@ __all__ = ["CLAIM_DATES", "select_for", "render", "render_statements", "DIALECTS
 # The claim dates a claim line is kept for when the run reads no tblClaim itself.
 CLAIM_DATES: tuple[str, ...] = ("DateFrom", "DateTo", "DateClaimed", "DateProcessed")
 
-DIALECTS = {
-    "postgresql": postgresql.dialect(),
-    "sqlite": sqlite.dialect(),
-    "mssql": mssql.dialect(),
+# each backend's default driver dialect (the classes sqlalchemy.dialects.<name>.dialect name)
+DIALECTS: dict[str, sa.Dialect] = {
+    name: sa.make_url(f"{name}://").get_dialect()() for name in ("postgresql", "sqlite", "mssql")
 }
 
 
-def _source_table(name: str, source_name: str | None = None, spelled: dict[str, str] | None = None):
+def _source_table(
+    name: str, source_name: str | None = None, spelled: dict[str, str] | None = None
+) -> sa.Table:
     """A Core table spelled as the source spells it, with the modeled types."""
     model = t.metadata.tables[name]
     spelled = spelled or {}
@@ -39,7 +41,7 @@ def _source_table(name: str, source_name: str | None = None, spelled: dict[str, 
     )
 
 
-class _WindowDate(sa.types.TypeDecorator):
+class _WindowDate(sa.types.TypeDecorator[dt.date]):
     """A window bound rendered as a date literal: ISO ``'2024-01-01'``, or ``'20240101'`` on SQL Server,
     the one format SQL Server reads the same under every DATEFORMAT/language for its ``datetime`` and
     ``smalldatetime`` columns (``DateFrom``/``DateTo`` are ``smalldatetime`` in the legacy edition)."""
@@ -47,16 +49,21 @@ class _WindowDate(sa.types.TypeDecorator):
     impl = sa.String
     cache_ok = True
 
-    def process_literal_param(self, value, dialect):
+    def process_literal_param(self, value: dt.date | None, dialect: sa.Dialect) -> str:
+        if value is None:
+            raise SnapshotError("a date window bound is missing")
         return value.strftime("%Y%m%d") if dialect.name == "mssql" else value.isoformat()
 
 
-def _window_filter(table: sa.Table, read: TableRead, columns: Sequence[str]) -> list:
-    conds = []
+def _window_filter(
+    table: sa.Table, read: TableRead, columns: Sequence[str]
+) -> list[sa.ColumnElement[bool]]:
+    conds: list[sa.ColumnElement[bool]] = []
     if read.current_only:
         conds.append(table.c.ValidityTo.is_(None))
     if columns:
-        assert read.window is not None
+        if read.window is None:
+            raise SnapshotError(f"{read.table}: filtered on {', '.join(columns)} without a window")
         start, end = read.window.start, read.window.end
         conds.append(
             sa.or_(
@@ -72,7 +79,7 @@ def _window_filter(table: sa.Table, read: TableRead, columns: Sequence[str]) -> 
     return conds
 
 
-def select_for(read: TableRead, claim_read: TableRead | None = None) -> sa.Select:
+def select_for(read: TableRead, claim_read: TableRead | None = None) -> sa.Select[Any]:
     """The SELECT of one read. ``claim_read``: the run's tblClaim read, whose filter a
     ``through_claim`` read applies to the claim (default: current claims with any of ``CLAIM_DATES``
     in the line read's window)."""
@@ -95,7 +102,7 @@ def select_for(read: TableRead, claim_read: TableRead | None = None) -> sa.Selec
     return query
 
 
-def render(query: sa.Select, dialect_name: str) -> str:
+def render(query: sa.Select[Any], dialect_name: str) -> str:
     try:
         dialect = DIALECTS[dialect_name]
     except KeyError:

@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "AgeBand",
@@ -127,13 +128,13 @@ def load_profile(code: str) -> Profile:
         raise ProfileError(f"{path.name}: {exc.__class__.__name__}: {exc}") from exc
 
 
-def _shares(items: list[dict], key: str, where: str) -> tuple[Pattern, ...]:
+def _shares(items: list[dict[str, Any]], key: str, where: str) -> tuple[Pattern, ...]:
     out = tuple(Pattern(str(i[key]), float(i["share"])) for i in items)
     _check_sum([p.share for p in out], where)
     return out
 
 
-def _locales(items: list[dict], where: str) -> tuple[LocaleShare, ...]:
+def _locales(items: list[dict[str, Any]], where: str) -> tuple[LocaleShare, ...]:
     out = tuple(LocaleShare(i["locale"], float(i["share"]), i.get("note", "")) for i in items)
     _check_sum([x.share for x in out], where)
     return out
@@ -148,7 +149,7 @@ def _check_sum(shares: list[float], where: str) -> None:
         raise ProfileError(f"{where}: shares must be positive and sum to 1, got {shares}")
 
 
-def _parse(d: dict, fname: str) -> Profile:
+def _parse(d: dict[str, Any], fname: str) -> Profile:
     names, fmt, demo, tol = d["names"], d["formats"], d["demographics"], d["tolerances"]
     bands = tuple(AgeBand(int(lo), int(hi), float(s)) for lo, hi, s in demo["age_bands"])
     _check_sum([b.share for b in bands], f"{fname} demographics.age_bands")

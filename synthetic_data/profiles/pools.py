@@ -9,7 +9,9 @@ pyproject.toml): same seed and profile, same pools, same database.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,9 @@ import pyarrow.compute as pc
 from synthetic_data._util import rng_for, text
 from synthetic_data.profiles import international_names as intl
 from synthetic_data.profiles.model import LocaleShare, Pattern, Profile
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 __all__ = ["Pool", "Pools", "build_pools", "fill_patterns"]
 
@@ -90,7 +95,9 @@ class Pools:
         return text(pc.binary_join_element_wise(user, number, "@", domain, ""))
 
 
-def fill_patterns(patterns: tuple[Pattern, ...], rng: np.random.Generator, n: int):
+def fill_patterns(
+    patterns: tuple[Pattern, ...], rng: np.random.Generator, n: int
+) -> pd.arrays.ArrowStringArray:
     """``n`` texts, each from a pattern chosen by share with every ``#`` a random digit (vectorised)."""
     which = Pool.of([p.pattern for p in patterns], np.array([p.share for p in patterns])).indices(
         rng, n
@@ -190,7 +197,7 @@ def _international(profile: Profile) -> Pools:
     )
 
 
-def _faker(locale: str | None, seed: int, purpose: str):
+def _faker(locale: str | None, seed: int, purpose: str) -> Faker:
     from faker import Faker  # imported here: only the country profiles need it
 
     fake = Faker(locale)
@@ -229,7 +236,7 @@ def _unmessy(pool: Pool) -> list[str]:
     return [v for v in pool.distinct() if v == unicodedata.normalize("NFC", v) and not v.isupper()]
 
 
-def _distinct(draws) -> list[str]:
+def _distinct(draws: Iterable[Callable[[], str]]) -> list[str]:
     return list(dict.fromkeys(d() for d in draws))
 
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from adx.dvs_json import DvsJsonError, read_json, write_json
 from adx.dhis2.metadata import build_bundle, options_resolver
+from adx.dvs_json import DvsJsonError, read_json, write_json
 from adx.model import DataValue
 
 from .catalogue import CATALOGUE

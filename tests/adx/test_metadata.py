@@ -9,6 +9,7 @@ import re
 import pytest
 
 from adx.dhis2.metadata import OrgUnit, build_bundle, coc_code, coc_uid, options_resolver
+from adx.dhis2.uids import UidCollisionError, UidRegistry, uid_for
 from adx.model import (
     Catalogue,
     Category,
@@ -17,7 +18,6 @@ from adx.model import (
     DataSetDefinition,
     DefinitionError,
 )
-from adx.dhis2.uids import UidCollisionError, UidRegistry, uid_for
 
 from .catalogue import CATALOGUE, CLAIMS, ENROLMENT
 

@@ -282,7 +282,12 @@ def compute(raw, dataset, periods, level="ward", claim_date="coalesce"):
                         add(hf, "OI_CLAIMS_SETTLED", "", 1)
                         add(hf, "OI_SETTLEMENT_DAYS", "", (proc - claimed_on).days)
                     if claimed_on is not None and proc < claimed_on:
-                        add(hf, "OI_DQ_CLAIMS", "CLAIM_ISSUE=CLAIM_ISSUE_PROCESSED_BEFORE_CLAIMED", 1)
+                        add(
+                            hf,
+                            "OI_DQ_CLAIMS",
+                            "CLAIM_ISSUE=CLAIM_ISSUE_PROCESSED_BEFORE_CLAIMED",
+                            1,
+                        )
                 if not (ref and start <= ref < end):
                     continue
                 for issue in claim_issues(c, ins, lines_of):

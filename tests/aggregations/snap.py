@@ -13,11 +13,15 @@ from adx.periods import Period, monthly
 from aggregations import CatalogueConfig, snapshot_reads
 from openimis_db.snapshot import Snapshot, read_snapshot
 
+# Every snapshot of a test process lives under one folder removed when the process ends
+# (TemporaryDirectory's finaliser), so a run leaves nothing in /tmp.
+_ROOT = tempfile.TemporaryDirectory(prefix="agg-tests-")
+
 
 def snapshot_for(
     engine, datasets: Sequence[str], periods: Sequence[Period], config, directory=None
 ) -> Snapshot:
-    directory = Path(directory or tempfile.mkdtemp(prefix="agg-snap-"))
+    directory = Path(directory or tempfile.mkdtemp(prefix="snap-", dir=_ROOT.name))
     return read_snapshot(engine, snapshot_reads(datasets, periods, config), directory)
 
 
@@ -36,5 +40,5 @@ def reconcile(engine, dataset: str, frame, periods: Sequence[Period], config: Ca
 def reference_snapshot(engine) -> Snapshot:
     """A snapshot of the reference tables only (org units, products)."""
     return read_snapshot(
-        engine, aggregations.reference_reads(), Path(tempfile.mkdtemp(prefix="agg-ref-"))
+        engine, aggregations.reference_reads(), Path(tempfile.mkdtemp(prefix="ref-", dir=_ROOT.name))
     )

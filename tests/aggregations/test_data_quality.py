@@ -72,8 +72,14 @@ def rows() -> Rows:
     claim(9, ClaimStatus=16, DateProcessed=D(2024, 2, 20))  # valuated with a current line: clean
     # Processed in February before it was claimed (reference date in January): counted by the
     # processing month, and also a DATE issue-free claim of January (not in February's issues).
-    claim(10, DateFrom=D(2024, 1, 5), DateTo=None, DateClaimed=D(2024, 2, 25),
-          DateProcessed=D(2024, 2, 20), ClaimStatus=8)
+    claim(
+        10,
+        DateFrom=D(2024, 1, 5),
+        DateTo=None,
+        DateClaimed=D(2024, 2, 25),
+        DateProcessed=D(2024, 2, 20),
+        ClaimStatus=8,
+    )
     claim(11, ClaimStatus=32, ValidityTo=GONE)  # deleted claim: nothing
     ci = t.tblClaimItems
     r.add(ci, ClaimItemID=1, ClaimID=8, ItemID=1, QtyProvided=Decimal(1), ValidityTo=GONE)
@@ -108,7 +114,7 @@ def db(tmp_path_factory):
     engine.dispose()
 
 
-def issues(frame, element: str, category: str, org_unit: str) -> dict[str, int]:
+def issues(frame, element: str, org_unit: str) -> dict[str, int]:
     sel = frame[(frame.data_element == element) & (frame.org_unit == org_unit)]
     return {co.split("=")[1]: int(v) for co, v in zip(sel.category_options, sel.value, strict=True)}
 
@@ -117,7 +123,7 @@ def test_every_insuree_issue(db):
     cfg = CatalogueConfig()
     snap = snapshot_for(db, ["OI_ENROLMENT"], FEB, cfg)
     frame = aggregations.compute_dataset(snap, "OI_ENROLMENT", FEB, cfg)
-    assert issues(frame, "OI_DQ_INSUREES", "INSUREE_ISSUE", "W1") == EXPECTED_INSUREES
+    assert issues(frame, "OI_DQ_INSUREES", "W1") == EXPECTED_INSUREES
     assert aggregations.reconcile(snap, "OI_ENROLMENT", frame, FEB, cfg) == []
 
 
@@ -125,8 +131,11 @@ def test_every_claim_issue(db):
     cfg = CatalogueConfig()
     snap = snapshot_for(db, ["OI_CLAIMS"], FEB, cfg)
     frame = aggregations.compute_dataset(snap, "OI_CLAIMS", FEB, cfg)
-    assert issues(frame, "OI_DQ_CLAIMS", "CLAIM_ISSUE", "HF1") == EXPECTED_CLAIMS
-    value = lambda de: int(frame[(frame.data_element == de) & (frame.org_unit == "HF1")].value.iloc[0])  # noqa: E731
+    assert issues(frame, "OI_DQ_CLAIMS", "HF1") == EXPECTED_CLAIMS
+
+    def value(de: str) -> int:
+        return int(frame[(frame.data_element == de) & (frame.org_unit == "HF1")].value.iloc[0])
+
     # OI_CLAIMS_PROCESSED = settled + processed before claimed + processed with no DateClaimed.
     assert (value("OI_CLAIMS_PROCESSED"), value("OI_CLAIMS_SETTLED")) == (4, 3)
     assert value("OI_SETTLEMENT_DAYS") == 3 * 7  # claims 7, 8, 9: claimed Feb 13, processed Feb 20
@@ -144,6 +153,6 @@ def test_dob_missing_from_a_snapshot(db):
     table = table.set_column(table.schema.get_field_index("DOB"), "DOB", pa.array(dob, pa.date32()))
     pq.write_table(table, snap.path("tblInsuree"))
     frame = aggregations.compute_dataset(snap, "OI_ENROLMENT", FEB, cfg)
-    got = issues(frame, "OI_DQ_INSUREES", "INSUREE_ISSUE", "W1")
+    got = issues(frame, "OI_DQ_INSUREES", "W1")
     assert got == {**EXPECTED_INSUREES, "INSUREE_ISSUE_DOB_MISSING": 1}
     assert aggregations.reconcile(snap, "OI_ENROLMENT", frame, FEB, cfg) == []

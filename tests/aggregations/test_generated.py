@@ -61,7 +61,9 @@ def dq_issues_produced(engine) -> None:
     for dataset, element in (("OI_ENROLMENT", "OI_DQ_INSUREES"), ("OI_CLAIMS", "OI_DQ_CLAIMS")):
         expected = {k: v for k, v in oracle.compute(raw, dataset, SPAN).items() if k[2] == element}
         found = {k[3].split("_ISSUE_")[1] for k in expected}
-        assert set(ISSUES[element]) <= found, f"{element}: not produced {set(ISSUES[element]) - found}"
+        assert set(ISSUES[element]) <= found, (
+            f"{element}: not produced {set(ISSUES[element]) - found}"
+        )
         got = oracle.frame_values(compute_dataset(engine, dataset, SPAN, cfg))
         assert {k: v for k, v in got.items() if k[2] == element} == expected
 

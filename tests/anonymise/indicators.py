@@ -17,9 +17,9 @@ import pandas as pd
 from adx.periods import month_range, parse_period
 from aggregations import load_config
 from openimis_db.engine import make_engine
+from tests.aggregations.snap import compute_dataset
 
 from .helpers import age, normalise_frame, shift_period
-from tests.aggregations.snap import compute_dataset
 
 AGE_SPLIT = {"OI_CLAIMS_PATIENT", "OI_INSUREES_NEW"}
 DAY_COUNTS = {"OI_SETTLEMENT_DAYS", "OI_CONTRIBUTIONS_EARNED"}

@@ -183,7 +183,9 @@ def test_version_check():
         c.system_info()
     c, _, _ = client([(200, {"version": "2.40.3"})])
     assert c.system_info()["version"] == "2.40.3"
-    c, _, _ = client([(200, {"version": "2.42.1"})] * 2)
+    c, _, _ = client([(200, {"version": "2.43.1"})])
+    assert c.system_info(strict=True)["version"] == "2.43.1"
+    c, _, _ = client([(200, {"version": "2.44.0"})] * 2)
     with pytest.raises(DHIS2VersionError, match="newer than the tested"):
         c.system_info(strict=True)
 

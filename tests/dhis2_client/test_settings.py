@@ -37,6 +37,13 @@ def test_every_wait_is_read_and_reaches_the_client():
     )
 
 
+def test_summary_wait_is_read_and_reaches_the_client():
+    env = {"DHIS2_URL": "https://h.example", "DHIS2_SUMMARY_TIMEOUT": "4.5"}
+    assert DHIS2Settings.from_env(env).summary_timeout == 4.5
+    assert DHIS2Client.from_env(env).summary_timeout == 4.5
+    assert DHIS2Client.from_env({"DHIS2_URL": "https://h.example"}).summary_timeout == 30.0
+
+
 @pytest.mark.parametrize(
     ("name", "raw", "accepted"),
     [
@@ -48,6 +55,7 @@ def test_every_wait_is_read_and_reaches_the_client():
         ("DHIS2_ASYNC_TIMEOUT", "inf", "a number of seconds > 0"),
         ("DHIS2_RETRY_AFTER_MAX", "-5", "a number of seconds >= 0"),
         ("DHIS2_POLL_INTERVAL", "nan", "a number of seconds >= 0"),
+        ("DHIS2_SUMMARY_TIMEOUT", "later", "a number of seconds >= 0"),
         ("DHIS2_ASYNC", "maybe", "1/0, true/false"),
     ],
 )

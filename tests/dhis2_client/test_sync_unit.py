@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from adx.dhis2.import_summary import ChunkSummary, ImportCount, ImportResult
 from adx.dhis2.sync import Scope, find_stale, remove_stale
 from adx.model import DataValue
@@ -67,9 +65,7 @@ def test_remove_stale_deletes_and_reports():
         v("OU1", "202401", "A", "6", (("SEX", "F"), ("AGE", "Y"))),
         v("OU1", "202402", "A", "1"),
     ]
-    result = remove_stale(
-        dhis2, current, data_set="DS", org_units=["OU2", "OU1"], periods=["202401", "202402"]
-    )
+    result = remove_stale(dhis2, current, Scope.of("DS", ["OU2", "OU1"], ["202401", "202402"]))
     assert dhis2.reads == [("DS", ("202401", "202402"), ("OU1", "OU2"))]
     (pushed, options), = dhis2.pushes  # fmt: skip
     assert options.import_strategy == "DELETE" and options.dry_run is False
@@ -90,17 +86,15 @@ def test_nothing_stale_sends_nothing_and_dry_run_deletes_nothing():
     assert dhis2.pushes[0][1].dry_run is True
 
 
-def test_incomplete_deletion_is_not_ok_and_scope_arguments_are_checked():
+def test_incomplete_deletion_is_not_ok():
     class Stubborn(FakeDHIS2):
         def push(self, values, options, *, data_sets=None):
             return ImportResult(
                 (ChunkSummary(0, "SUCCESS", ImportCount(ignored=len(list(values)))),)
             )
 
-    result = remove_stale(Stubborn(HELD), [], data_set="DS", org_units=["OU1"], periods=["202401"])
+    result = remove_stale(Stubborn(HELD), [], Scope.of("DS", ["OU1"], ["202401"]))
     assert len(result.stale) == 2 and result.deleted == 0 and not result.ok()
-    with pytest.raises(ValueError, match="data_set"):
-        remove_stale(FakeDHIS2(HELD), [], data_set="DS")
 
 
 def test_one_option_combination_vanishing_is_stale_while_the_element_keeps_the_others():

@@ -206,7 +206,7 @@ def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) ->
     options.default_scheme = "CODE"
     try:
         summary = _import_adx(store, user, options, body)
-    except _Fatal as exc:
+    except _FatalError as exc:
         return ImportSummary(status="ERROR", description=f"The import process failed: {exc}",
                              data_set_complete=None, import_options=None)  # fmt: skip
     if (
@@ -222,67 +222,95 @@ def import_adx(store: Store, user: User, options: ImportOptions, body: bytes) ->
     return summary
 
 
-class _Fatal(Exception):
+class _FatalError(Exception):
     pass
 
 
 def _import_adx(store: Store, user: User, options: ImportOptions, body: bytes) -> ImportSummary:
+    """``DefaultAdxDataService.saveDataValueSetInternal``: the ADX groups are converted to one DXF stream
+    (``_AdxReader``), which the DXF importer then imports; ADX errors of single values are appended."""
     fatal = options.profile.adx_errors == "fatal"
-    fanout = options.profile.adx_group_comment_fanout
-    converter = AdxConverter(store, options)
-    stream: list[dict] = []
-    adx_conflicts: list[AdxError] = []
-    groups_done = 0
-    in_adx = False
-    current_group: dict | None = None
     # DHIS2 reads with StAX and fails at the first malformed token; find where that is (number of groups
     # completed before it), so that lxml's look-ahead cannot report a half-read group as an ADX error.
-    malformed_at = _groups_before_syntax_error(body)
+    reader = _AdxReader(AdxConverter(store, options), options, _groups_before_syntax_error(body))
     try:
         with store.lock:
-            parser = _iterparse(body)
-            for event, element in parser:
-                name = _local(element)
-                if event == "start":
-                    if name == "adx":
-                        in_adx = True
-                    elif in_adx and name == "group":
-                        if malformed_at is not None and groups_done >= malformed_at:
-                            if fatal:
-                                raise _Fatal("XMLStreamException: malformed XML")
-                            return _failed(groups_done, None)
-                        current_group = converter.group_attributes(element)
-                        if not fanout:
-                            current_group.pop("comment", None)
-                    continue
-                if name == "dataValue" and current_group is not None and _inside_group(element):
-                    try:
-                        converter.data_value(element, current_group, stream)
-                    except AdxError as exc:
-                        if fatal:
-                            raise _Fatal(exc.message) from None
-                        adx_conflicts.append(exc)
-                elif name == "group" and current_group is not None:
-                    current_group = None
-                    groups_done += 1
-                    element.clear()
+            failed = reader.read(body)
+            if failed is not None:
+                return failed
             importer = DxfImporter(store, user, options, None)
             if importer.check_data_set():
-                for index, raw in enumerate(stream):
+                for index, raw in enumerate(reader.values):
                     importer.import_value(index, raw)
             summary = importer.finish()
     except AdxError as exc:
         if fatal:
-            raise _Fatal(exc.message) from None
-        return _failed(groups_done, exc)
+            raise _FatalError(exc.message) from None
+        return _failed(reader.groups_done, exc)
     except etree.XMLSyntaxError as exc:
         if fatal:
-            raise _Fatal(f"XMLStreamException: {exc}") from None
-        return _failed(groups_done, None)
-    for exc in adx_conflicts:
+            raise _FatalError(f"XMLStreamException: {exc}") from None
+        return _failed(reader.groups_done, None)
+    for exc in reader.conflicts:
         summary.add_legacy(exc.object, exc.message)
-    summary.ignored += len(adx_conflicts)
+    summary.ignored += len(reader.conflicts)
     return summary
+
+
+class _AdxReader:
+    """One pass over the ADX document like DHIS2's StAX reader: each group's data values become DXF values
+    (``values``), ADX errors of single values are kept (``conflicts``) unless fatal, and the groups
+    completed are counted (``groups_done``, the number in "failed within group number")."""
+
+    def __init__(self, converter: AdxConverter, options: ImportOptions, malformed_at: int | None):
+        self.converter = converter
+        self.fatal = options.profile.adx_errors == "fatal"
+        self.fanout = options.profile.adx_group_comment_fanout
+        self.malformed_at = malformed_at
+        self.values: list[dict] = []
+        self.conflicts: list[AdxError] = []
+        self.groups_done = 0
+        self._in_adx = False
+        self._group: dict | None = None
+
+    def read(self, body: bytes) -> ImportSummary | None:
+        """Read the whole document; a failed summary if a group starts where the XML is malformed."""
+        for event, element in _iterparse(body):
+            if event == "start":
+                failed = self._start(element)
+                if failed is not None:
+                    return failed
+            else:
+                self._end(element)
+        return None
+
+    def _start(self, element) -> ImportSummary | None:
+        name = _local(element)
+        if name == "adx":
+            self._in_adx = True
+        elif self._in_adx and name == "group":
+            if self.malformed_at is not None and self.groups_done >= self.malformed_at:
+                if self.fatal:
+                    raise _FatalError("XMLStreamException: malformed XML")
+                return _failed(self.groups_done, None)
+            self._group = self.converter.group_attributes(element)
+            if not self.fanout:
+                self._group.pop("comment", None)
+        return None
+
+    def _end(self, element) -> None:
+        name = _local(element)
+        if name == "dataValue" and self._group is not None and _inside_group(element):
+            try:
+                self.converter.data_value(element, self._group, self.values)
+            except AdxError as exc:
+                if self.fatal:
+                    raise _FatalError(exc.message) from None
+                self.conflicts.append(exc)
+        elif name == "group" and self._group is not None:
+            self._group = None
+            self.groups_done += 1
+            element.clear()
 
 
 def _iterparse(body: bytes):

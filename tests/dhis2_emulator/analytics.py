@@ -42,8 +42,16 @@ RefCheck = Callable[[dict, dict[str, Ref]], list[dict]]
 
 def check_visualization(obj: dict, error: ErrorFn, check_refs: RefCheck) -> list[dict]:
     """Errors of a visualization's data items, category dimensions and layout."""
-    errors: list[dict] = []
     items = obj.get("dataDimensionItems") or []
+    errors = _check_data_items(items, error, check_refs)
+    declared: set[str | None] = set()
+    errors += _check_category_dimensions(obj, declared, error, check_refs)
+    return errors + _check_layout(obj, bool(items), declared, error)
+
+
+def _check_data_items(items: list[dict], error: ErrorFn, check_refs: RefCheck) -> list[dict]:
+    """Each data item: a known item type, its reference given, resolving."""
+    errors: list[dict] = []
     for item in items:
         kind = item.get("dataDimensionItemType")
         prop = DATA_ITEM_PROPERTY.get(kind)
@@ -61,7 +69,15 @@ def check_visualization(obj: dict, error: ErrorFn, check_refs: RefCheck) -> list
         else:
             errors.append(error("E4000", f"Unsupported data item `{prop}` in this emulator.", prop,
                                 None))  # fmt: skip
-    declared = set()
+    return errors
+
+
+def _check_category_dimensions(
+    obj: dict, declared: set[str | None], error: ErrorFn, check_refs: RefCheck
+) -> list[dict]:
+    """Each category dimension: a category and its options, resolving; the categories are added to
+    ``declared``."""
+    errors: list[dict] = []
     for dim in obj.get("categoryDimensions") or []:
         for prop in ("category", "categoryOptions"):
             if not dim.get(prop):
@@ -70,7 +86,15 @@ def check_visualization(obj: dict, error: ErrorFn, check_refs: RefCheck) -> list
                                    "categoryOptions": Ref("categoryOptions", many=True)})  # fmt: skip
         if isinstance(dim.get("category"), dict):
             declared.add(dim["category"].get("id"))
-    placed: list[str] = []
+    return errors
+
+
+def _check_layout(
+    obj: dict, has_items: bool, declared: set[str | None], error: ErrorFn
+) -> list[dict]:
+    """Columns, rows and filters place only dx/pe/ou/co or declared dimensions; data items need ``dx``."""
+    errors: list[dict] = []
+    placed: list[str | None] = []
     for axis in ("columns", "rows", "filters"):
         for dim in obj.get(axis) or []:
             dim_id = dim.get("id") if isinstance(dim, dict) else None
@@ -78,7 +102,7 @@ def check_visualization(obj: dict, error: ErrorFn, check_refs: RefCheck) -> list
             if dim_id not in FIXED_DIMENSIONS and dim_id not in declared:
                 errors.append(error("E4000", f"Dimension `{dim_id}` in `{axis}` is neither dx/pe/ou/co "
                                              "nor a declared dimension.", axis, dim_id))  # fmt: skip
-    if items and "dx" not in placed:
+    if has_items and "dx" not in placed:
         errors.append(error("E4000", "Data items are given but dimension `dx` is not placed.",
                             "columns", None))  # fmt: skip
     return errors

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from . import periods
 from .options import ImportOptions, normalize_strategy
@@ -45,6 +46,31 @@ MESSAGES = {
 }
 VALUE_FIELDS = ("dataElement", "period", "orgUnit", "categoryOptionCombo", "attributeOptionCombo", "value",
                 "comment", "storedBy", "followup", "deleted", "created", "lastUpdated")  # fmt: skip
+
+
+class _RejectedError(Exception):
+    """A value conflict: ``importDataValue`` stops at the first failed check and rejects the value."""
+
+    def __init__(self, code: str, values: tuple, objects: dict, prop: str | None):
+        super().__init__(code)
+        self.code, self.values, self.objects, self.prop = code, values, objects, prop
+
+
+@dataclass(slots=True)
+class _Row:
+    """One value once its references are resolved; the combos fall back to the default during the
+    constraint checks, ``stored_by`` to the importing user."""
+
+    de: dict
+    period: periods.Period
+    ou: dict
+    coc: dict | None
+    aoc: dict | None
+    value: str | None
+    comment: str | None
+    stored_by: str | None
+    followup: bool
+    deleted: bool
 
 
 def now() -> dt.datetime:
@@ -202,7 +228,24 @@ class DxfImporter:
         return found
 
     def import_value(self, index: int, raw: dict) -> None:
-        store, h = self.store, self.header
+        """``importDataValue``: resolve the references, then the value, the constraints and the locks, in
+        the order ``DataValueSetImportValidator`` registers its checks (dhis-service-dxf2
+        ``org/hisp/dhis/dxf2/datavalueset/DataValueSetImportValidator.java``, 2.39-2.42); the first
+        failure rejects the value."""
+        raw, aoc_scheme = self._with_header(raw)
+        try:
+            row = self._resolve(raw, aoc_scheme)
+            self._check_value(row)
+            self._check_constraints(row)
+            self._check_locks(row)
+        except _RejectedError as exc:
+            return self._fail(index, exc.code, exc.values, exc.objects, exc.prop)
+        self._save(index, row)
+
+    def _with_header(self, raw: dict) -> tuple[dict, str]:
+        """The value's fields, blanks as None, with the data-set level fields overriding them; and the
+        scheme its attribute option combo is read with (UID once the header resolved it)."""
+        h = self.header
         raw = {
             k: _blank_to_none(raw.get(k)) if k not in ("deleted", "followup") else raw.get(k)
             for k in VALUE_FIELDS
@@ -213,91 +256,109 @@ class DxfImporter:
             raw["period"] = h["period"]
         if self.outer_aoc is not None:
             raw["attributeOptionCombo"] = self.outer_aoc.get("id")
-            aoc_scheme = "UID"
-        else:
-            aoc_scheme = self.schemes["categoryOptionComboIdScheme"]
-        deleted = _truthy(raw["deleted"])
-        followup = _truthy(raw["followup"])
+            return raw, "UID"
+        return raw, self.schemes["categoryOptionComboIdScheme"]
 
+    def _resolve(self, raw: dict, aoc_scheme: str) -> _Row:
+        """``validateDataValueDataElementExists`` ... ``validateDataValueOrgUnitInUserHierarchy``
+        (E7610-E7617)."""
+        store = self.store
         de = store.lookup("dataElements", self.schemes["dataElementIdScheme"], raw["dataElement"])
         if de is None:
-            return self._fail(
-                index,
-                "E7610",
-                (raw["dataElement"],),
-                {"dataElement": raw["dataElement"]},
-                "dataElement",
-            )
+            raise _RejectedError("E7610", (raw["dataElement"],), {"dataElement": raw["dataElement"]}, "dataElement")  # fmt: skip
         period = periods.parse_iso(raw["period"])
         if period is None:
-            return self._fail(index, "E7611", (raw["period"],), {"period": raw["period"]}, "period")
+            raise _RejectedError("E7611", (raw["period"],), {"period": raw["period"]}, "period")
         ou = store.lookup("organisationUnits", self.schemes["orgUnitIdScheme"], raw["orgUnit"])
         if ou is None:
-            return self._fail(
-                index, "E7612", (raw["orgUnit"],), {"organisationUnit": raw["orgUnit"]}, "orgUnit"
-            )
-        coc = None
-        if raw["categoryOptionCombo"] and raw["categoryOptionCombo"].strip():
-            coc = store.lookup("categoryOptionCombos", self.schemes["categoryOptionComboIdScheme"],
-                               raw["categoryOptionCombo"])  # fmt: skip
-            if coc is None:
-                return self._fail(index, "E7613", (raw["categoryOptionCombo"],),
-                                  {"categoryOptionCombo": raw["categoryOptionCombo"]}, "categoryOptionCombo")  # fmt: skip
-            option = self._inaccessible_option(coc)
-            if option is not None:
-                return self._fail(index, "E7614", (coc["id"], option),
-                                  {"categoryOptionCombo": coc["id"], "categoryOption": option}, "categoryOptionCombo")  # fmt: skip
-        aoc = None
-        if raw["attributeOptionCombo"] and raw["attributeOptionCombo"].strip():
-            aoc = store.lookup("categoryOptionCombos", aoc_scheme, raw["attributeOptionCombo"])
-            if aoc is None:
-                return self._fail(index, "E7615", (raw["attributeOptionCombo"],),
-                                  {"attributeOptionCombo": raw["attributeOptionCombo"]}, "attributeOptionCombo")  # fmt: skip
-            option = self._inaccessible_option(aoc)
-            if option is not None:
-                return self._fail(index, "E7616", (aoc["id"], option),
-                                  {"attributeOptionCombo": aoc["id"], "categoryOption": option}, "attributeOptionCombo")  # fmt: skip
+            raise _RejectedError("E7612", (raw["orgUnit"],), {"organisationUnit": raw["orgUnit"]}, "orgUnit")  # fmt: skip
+        coc = self._resolve_combo(raw["categoryOptionCombo"], self.schemes["categoryOptionComboIdScheme"],
+                                  "categoryOptionCombo", ("E7613", "E7614"))  # fmt: skip
+        aoc = self._resolve_combo(raw["attributeOptionCombo"], aoc_scheme, "attributeOptionCombo",
+                                  ("E7615", "E7616"))  # fmt: skip
         if not self._in_hierarchy(ou["id"]):
-            return self._fail(index, "E7617", (ou["id"], self.user.username),
-                              {"organisationUnit": ou["id"], "user": self.user.username}, "orgUnit")  # fmt: skip
-        value, comment = raw["value"], raw["comment"]
-        if value is None and comment is None and not deleted and self.strategy != "DELETE":
-            return self._fail(index, "E7618", (de["id"],), {"dataElement": de["id"]}, "value")
-        value = normalize_boolean(value, de["valueType"])
-        reason = invalid_reason(value, de["valueType"])
+            raise _RejectedError("E7617", (ou["id"], self.user.username),
+                            {"organisationUnit": ou["id"], "user": self.user.username}, "orgUnit")  # fmt: skip
+        return _Row(de, period, ou, coc, aoc, raw["value"], raw["comment"], raw["storedBy"],
+                    _truthy(raw["followup"]), _truthy(raw["deleted"]))  # fmt: skip
+
+    def _resolve_combo(
+        self, ident: str | None, scheme: str, prop: str, codes: tuple[str, str]
+    ) -> dict | None:
+        """A category or attribute option combo (None when not given) whose options the user can write."""
+        if not (ident and ident.strip()):
+            return None
+        combo = self.store.lookup("categoryOptionCombos", scheme, ident)
+        if combo is None:
+            raise _RejectedError(codes[0], (ident,), {prop: ident}, prop)
+        option = self._inaccessible_option(combo)
+        if option is not None:
+            raise _RejectedError(codes[1], (combo["id"], option), {prop: combo["id"], "categoryOption": option}, prop)  # fmt: skip
+        return combo
+
+    def _check_value(self, row: _Row) -> None:
+        """``validateDataValueIsDefined``, ``validateDataValueIsValid``, ``validateDataValueCommentIsValid``
+        (E7618-E7620); BOOLEAN values are normalized on the way."""
+        de = row.de
+        if (
+            row.value is None
+            and row.comment is None
+            and not row.deleted
+            and self.strategy != "DELETE"
+        ):
+            raise _RejectedError("E7618", (de["id"],), {"dataElement": de["id"]}, "value")
+        row.value = normalize_boolean(row.value, de["valueType"])
+        reason = invalid_reason(row.value, de["valueType"])
         if reason is not None:
-            return self._fail(
-                index, "E7619", (de["id"], reason), {"dataElement": de["id"]}, "value"
+            raise _RejectedError("E7619", (de["id"], reason), {"dataElement": de["id"]}, "value")
+        if row.comment is not None and len(row.comment) > 50_000:
+            raise _RejectedError(
+                "E7620", ("Comment is too long",), {"dataElement": de["id"]}, "comment"
             )
-        if comment is not None and len(comment) > 50_000:
-            return self._fail(
-                index, "E7620", ("Comment is too long",), {"dataElement": de["id"]}, "comment"
-            )
-        # ---- constraints ----
+
+    def _check_constraints(self, row: _Row) -> None:
+        """The import's strictness flags (E7630-E7636), then ``checkDataValueStoredByIsValid`` (E7637)."""
+        self._default_combos(row)
+        self._check_strict(row)
+        row.stored_by = row.stored_by or self.user.username
+        if len(row.stored_by) > 255:
+            raise _RejectedError("E7637", ("storedBy is too long",), {"dataElement": row.de["id"]}, "storedBy")  # fmt: skip
+
+    def _default_combos(self, row: _Row) -> None:
+        """Missing combos are the default one, unless ``requireCategoryOptionCombo`` /
+        ``requireAttributeOptionCombo`` (``checkDataValueCategoryOptionCombo``,
+        ``checkDataValueAttrOptionCombo``: E7630, E7631)."""
         flags = self.options.flags
-        if coc is None:
+        if row.coc is None:
             if flags.get("requireCategoryOptionCombo"):
-                return self._fail(index, "E7630", (), {}, "categoryOptionCombo")
-            coc = store.default_coc()
-        if aoc is None:
+                raise _RejectedError("E7630", (), {}, "categoryOptionCombo")
+            row.coc = self.store.default_coc()
+        if row.aoc is None:
             if flags.get("requireAttributeOptionCombo"):
-                return self._fail(index, "E7631", (), {}, "attributeOptionCombo")
-            aoc = store.default_coc()
+                raise _RejectedError("E7631", (), {}, "attributeOptionCombo")
+            row.aoc = self.store.default_coc()
+
+    def _check_strict(self, row: _Row) -> None:
+        """``strictPeriods``, ``strictDataElements``, ``strictCategoryOptionCombos``,
+        ``strictAttributeOptionCombos``, ``strictOrganisationUnits`` (``checkDataValuePeriodType`` ...
+        ``checkDataValueStrictOrgUnits``: E7632-E7636)."""
+        store, flags = self.store, self.options.flags
+        de, period, ou, coc, aoc = row.de, row.period, row.ou, row.coc, row.aoc
         de_sets = self._data_sets_of(de)
         if flags.get("strictPeriods") and period.period_type not in {
             d.get("periodType") for d in de_sets
         }:
-            return self._fail(index, "E7632", (period.iso, de["id"]), {"period": period.iso, "dataElement": de["id"]},
-                              "period")  # fmt: skip
+            raise _RejectedError("E7632", (period.iso, de["id"]), {"period": period.iso, "dataElement": de["id"]},
+                            "period")  # fmt: skip
         if flags.get("strictDataElements") and self.data_set is not None \
                 and self.data_set["id"] not in {d["id"] for d in de_sets}:  # fmt: skip
-            return self._fail(index, "E7633", (de["id"], self.data_set["id"]),
-                              {"dataElement": de["id"], "dataSet": self.data_set["id"]}, "dataElement")  # fmt: skip
+            raise _RejectedError("E7633", (de["id"], self.data_set["id"]),
+                            {"dataElement": de["id"], "dataSet": self.data_set["id"]}, "dataElement")  # fmt: skip
         if flags.get("strictCategoryOptionCombos"):
             combo = (de.get("categoryCombo") or {}).get("id")
             if coc["id"] not in {c["id"] for c in store.option_combos(combo)}:
-                return self._fail(index, "E7634", (coc["id"], de["id"]),
-                                  {"categoryOptionCombo": coc["id"], "dataElement": de["id"]}, "categoryOptionCombo")  # fmt: skip
+                raise _RejectedError("E7634", (coc["id"], de["id"]),
+                                {"categoryOptionCombo": coc["id"], "dataElement": de["id"]}, "categoryOptionCombo")  # fmt: skip
         if flags.get("strictAttributeOptionCombos"):
             allowed = {
                 c["id"]
@@ -305,30 +366,30 @@ class DxfImporter:
                 for c in store.option_combos((d.get("categoryCombo") or {}).get("id"))
             }
             if aoc["id"] not in allowed:
-                return self._fail(index, "E7635", (aoc["id"], de["id"]),
-                                  {"attributeOptionCombo": aoc["id"], "dataElement": de["id"]}, "attributeOptionCombo")  # fmt: skip
+                raise _RejectedError("E7635", (aoc["id"], de["id"]),
+                                {"attributeOptionCombo": aoc["id"], "dataElement": de["id"]}, "attributeOptionCombo")  # fmt: skip
         if flags.get("strictOrganisationUnits") and not any(
             any(r.get("id") == ou["id"] for r in d.get("organisationUnits", [])) for d in de_sets
         ):
-            return self._fail(index, "E7636", (ou["id"], de["id"]), {"organisationUnit": ou["id"], "dataElement": de["id"]},
-                              "orgUnit")  # fmt: skip
-        stored_by = raw["storedBy"] or self.user.username
-        if len(stored_by) > 255:
-            return self._fail(
-                index, "E7637", ("storedBy is too long",), {"dataElement": de["id"]}, "storedBy"
-            )
-        if not self.force:
-            for ds in self._data_sets_to_check(de):
-                expiry = int(ds.get("expiryDays") or 0)
-                if expiry > 0 and self.today > period.last_day + dt.timedelta(days=expiry):
-                    return self._fail(index, "E7640", (period.iso, ds["id"]), {"period": period.iso, "dataSet": ds["id"]},
-                                      "period")  # fmt: skip
-            for ds in self._data_sets_to_check(de):
-                latest = self._latest_open(ds)
-                if latest is not None and period.start >= latest.end:
-                    return self._fail(index, "E7641", (period.iso, de["id"], ds["id"], latest.iso),
-                                      {"period": period.iso, "dataElement": de["id"], "dataSet": ds["id"]}, "period")  # fmt: skip
-        self._save(index, de, period, ou, coc, aoc, value, comment, stored_by, followup, deleted)
+            raise _RejectedError("E7636", (ou["id"], de["id"]), {"organisationUnit": ou["id"], "dataElement": de["id"]},
+                            "orgUnit")  # fmt: skip
+
+    def _check_locks(self, row: _Row) -> None:
+        """Expiry days (``checkDataValueDataSetIsNotLocked``: E7640) and open future periods
+        (``checkDataValueNotAfterLatestOpenFuturePeriod``: E7641) of the data sets; ``force`` skips both."""
+        if self.force:
+            return
+        de, period = row.de, row.period
+        for ds in self._data_sets_to_check(de):
+            expiry = int(ds.get("expiryDays") or 0)
+            if expiry > 0 and self.today > period.last_day + dt.timedelta(days=expiry):
+                raise _RejectedError("E7640", (period.iso, ds["id"]), {"period": period.iso, "dataSet": ds["id"]},
+                                "period")  # fmt: skip
+        for ds in self._data_sets_to_check(de):
+            latest = self._latest_open(ds)
+            if latest is not None and period.start >= latest.end:
+                raise _RejectedError("E7641", (period.iso, de["id"], ds["id"], latest.iso),
+                                {"period": period.iso, "dataElement": de["id"], "dataSet": ds["id"]}, "period")  # fmt: skip
 
     def _latest_open(self, ds: dict) -> periods.Period | None:
         ptype = ds.get("periodType")
@@ -355,63 +416,77 @@ class DxfImporter:
         self._reject(index)
 
     # ---- strategies (DefaultDataValueSetService.importDataValue) ---------------------------------
-    def _save(
-        self, index, de, period, ou, coc, aoc, value, comment, stored_by, followup, deleted
-    ) -> None:
-        key = (de["id"], period.iso, ou["id"], coc["id"], aoc["id"])
-        s = self.summary
+    def _save(self, index: int, row: _Row) -> None:
+        key = (row.de["id"], row.period.iso, row.ou["id"], row.coc["id"], row.aoc["id"])
         existing = None if self.options.skip_existing_check else self.store.values.get(key)
-        zero = is_zero_and_insignificant(value, de)
+        zero = is_zero_and_insignificant(row.value, row.de)
         if zero and (existing is None or self.strategy == "CREATE"):
             return  # skipped: counted nowhere (§3.1)
-        stamp = self.now
         if existing is not None and not existing.deleted:
-            if self.strategy in ("CREATE_AND_UPDATE", "UPDATE"):
-                if (value is None and comment is None) or deleted or zero:
-                    s.deleted += 1
-                    if not self.dry_run:
-                        existing.deleted = True
-                        existing.last_updated = stamp
-                    return
-                if (
-                    existing.value == value
-                    and existing.comment == comment
-                    and existing.followup == followup
-                ) and not self.options.profile.identical_repost_updated:
-                    s.ignored += 1  # identical re-post: dataValueUpdateShouldBeIgnored (§0.8)
-                    return
-                s.updated += 1
-                if not self.dry_run:
-                    existing.value, existing.comment, existing.followup = value, comment, followup
-                    existing.stored_by, existing.last_updated = stored_by, stamp
-            elif self.strategy == "DELETE":
-                s.deleted += 1
-                if not self.dry_run:
-                    existing.deleted = True
-                    existing.last_updated = stamp
-            else:  # CREATE on an existing value
-                self._reject(index)
-            return
-        if self.strategy in ("CREATE_AND_UPDATE", "CREATE"):
-            if deleted or (value is None and comment is None):
-                s.ignored += 1
-                return
-            s.imported += 1
-            if self.dry_run:
-                return
-            if existing is not None:  # soft-deleted row is re-created in place
-                existing.value, existing.comment, existing.followup = value, comment, followup
-                existing.stored_by, existing.deleted, existing.last_updated = (
-                    stored_by,
-                    False,
-                    stamp,
-                )
-                existing.created = stamp
-            else:
-                self.store.values[key] = StoredValue(de["id"], period.iso, ou["id"], coc["id"], aoc["id"], value,
-                                                     comment, stored_by, stamp, stamp, followup)  # fmt: skip
+            self._save_existing(index, existing, row, zero)
         else:
+            self._save_new(index, key, existing, row)
+
+    def _save_existing(self, index: int, existing: StoredValue, row: _Row, zero: bool) -> None:
+        """A live stored value: updated, deleted, ignored when identical, or rejected under CREATE."""
+        s = self.summary
+        if self.strategy in ("CREATE_AND_UPDATE", "UPDATE"):
+            if (row.value is None and row.comment is None) or row.deleted or zero:
+                self._delete(existing)
+                return
+            if (
+                existing.value == row.value
+                and existing.comment == row.comment
+                and existing.followup == row.followup
+            ) and not self.options.profile.identical_repost_updated:
+                s.ignored += 1  # identical re-post: dataValueUpdateShouldBeIgnored (§0.8)
+                return
+            s.updated += 1
+            if not self.dry_run:
+                existing.value, existing.comment, existing.followup = (
+                    row.value,
+                    row.comment,
+                    row.followup,
+                )
+                existing.stored_by, existing.last_updated = row.stored_by, self.now
+        elif self.strategy == "DELETE":
+            self._delete(existing)
+        else:  # CREATE on an existing value
             self._reject(index)
+
+    def _delete(self, existing: StoredValue) -> None:
+        self.summary.deleted += 1
+        if not self.dry_run:
+            existing.deleted = True
+            existing.last_updated = self.now
+
+    def _save_new(self, index: int, key: tuple, existing: StoredValue | None, row: _Row) -> None:
+        """No value, or a soft-deleted one: created under CREATE(_AND_UPDATE), else rejected."""
+        if self.strategy not in ("CREATE_AND_UPDATE", "CREATE"):
+            self._reject(index)
+            return
+        if row.deleted or (row.value is None and row.comment is None):
+            self.summary.ignored += 1
+            return
+        self.summary.imported += 1
+        if self.dry_run:
+            return
+        stamp = self.now
+        if existing is not None:  # soft-deleted row is re-created in place
+            existing.value, existing.comment, existing.followup = (
+                row.value,
+                row.comment,
+                row.followup,
+            )
+            existing.stored_by, existing.deleted, existing.last_updated = (
+                row.stored_by,
+                False,
+                stamp,
+            )
+            existing.created = stamp
+        else:
+            self.store.values[key] = StoredValue(*key, row.value, row.comment, row.stored_by, stamp, stamp,
+                                                 row.followup)  # fmt: skip
 
     # ---- completion -----------------------------------------------------------------------------
     def complete(self) -> None:

@@ -206,16 +206,21 @@ class EntryImporter:
         raise EntryError("E8108" if what == "coc" else "E8110", i, chosen)
 
     def decode(self, group: dict) -> dict:
+        """``decodeGroup``: the group's data set, completion date and attribute combo, then each value."""
+        ds, complete_date, aoc_obj = self._decode_scope(group)
+        decoded = [
+            self._decode_value(group, ds, aoc_obj, i, v) for i, v in enumerate(group["values"])
+        ]
+        return {"ds": ds, "complete": complete_date, "ou": group.get("orgUnit"), "pe": group.get("period"),
+                "values": decoded}  # fmt: skip
+
+    def _decode_scope(self, group: dict) -> tuple[dict | None, dt.date | None, dict | None]:
+        """Data set (E8004/E8005), completion date (E8008), attribute options (E8101), and a completion
+        only with data set, org unit and period (E8009)."""
         ds = None
         if group.get("dataSet"):
-            ds = self._lookup(
-                group,
-                "dataSets",
-                "dataSetIdScheme",
-                group["dataSet"].strip(),
-                0,
-                ("E8005", "E8004"),
-            )
+            ds = self._lookup(group, "dataSets", "dataSetIdScheme", group["dataSet"].strip(), 0,
+                              ("E8005", "E8004"))  # fmt: skip
         complete = group.get("completeDate")
         complete_date = None
         if complete:
@@ -224,9 +229,8 @@ class EntryImporter:
                                  else dt.date.fromisoformat(complete[:10]))  # fmt: skip
             except ValueError:
                 raise EntryError("E8008", complete) from None
-        aoc_group = group.get("attributeOptionCombo")
         aoc_obj = None
-        if aoc_group is None and group.get("aco"):
+        if group.get("attributeOptionCombo") is None and group.get("aco"):
             if ds is None:
                 raise EntryError("E8101", "*", group["aco"])
             combo = self.store.get("categoryCombos", (ds.get("categoryCombo") or {}).get("id"))
@@ -234,40 +238,46 @@ class EntryImporter:
                 aoc_obj = self._combo_by_options(combo, group["aco"], group, 0, "aoc")
         if complete_date and (ds is None or not group.get("orgUnit") or not group.get("period")):
             raise EntryError("E8009")
-        decoded = []
-        for i, v in enumerate(group["values"]):
-            pe = periods.parse_iso(v.get("period"))
-            if pe is None:
-                raise EntryError("E8100", i, v)
-            if not v.get("dataElement"):
-                raise EntryError("E8102", i, v)
-            de = self._lookup(group, "dataElements", "dataElementIdScheme", v["dataElement"].strip(), i,
-                              ("E8103", "E8104"))  # fmt: skip
-            if not v.get("orgUnit"):
-                raise EntryError("E8105", i, v)
-            ou = self._lookup(group, "organisationUnits", "orgUnitIdScheme", v["orgUnit"].strip(), i,
-                              ("E8107", "E8106"))  # fmt: skip
-            combo = self.store.get("categoryCombos", (de.get("categoryCombo") or {}).get("id"))
-            if v.get("categoryOptionCombo"):
-                coc = self._lookup(group, "categoryOptionCombos", "categoryOptionComboIdScheme",
-                                   v["categoryOptionCombo"], i, ("E8108", "E8109"))  # fmt: skip
-            elif v.get("co") and combo and combo.get("name") != "default":
-                if ds is None:
-                    raise EntryError("E8101", i, v["co"])
-                coc = self._combo_by_options(combo, v["co"], group, i, "coc")
-            else:
-                coc = self.store.get("categoryOptionCombos", DEFAULT_COC)
-            aoc = aoc_obj
-            if v.get("attributeOptionCombo") or aoc_group:
-                aoc = self._lookup(group, "categoryOptionCombos", "categoryOptionComboIdScheme",
-                                   v.get("attributeOptionCombo") or aoc_group, i, ("E8110", "E8111"))  # fmt: skip
-            aoc = aoc or self.store.get("categoryOptionCombos", DEFAULT_COC)
-            decoded.append({"index": i, "de": de, "ou": ou, "coc": coc, "aoc": aoc, "pe": pe,
-                            "value": v.get("value"), "comment": v.get("comment"),
-                            "followup": str(v.get("followup")).lower() == "true",
-                            "deleted": str(v.get("deleted")).lower() == "true"})  # fmt: skip
-        return {"ds": ds, "complete": complete_date, "ou": group.get("orgUnit"), "pe": group.get("period"),
-                "values": decoded}  # fmt: skip
+        return ds, complete_date, aoc_obj
+
+    def _decode_value(
+        self, group: dict, ds: dict | None, aoc_obj: dict | None, i: int, v: dict
+    ) -> dict:
+        """``decodeValue``: period (E8100), data element (E8102-E8104), org unit (E8105-E8107), combos."""
+        pe = periods.parse_iso(v.get("period"))
+        if pe is None:
+            raise EntryError("E8100", i, v)
+        if not v.get("dataElement"):
+            raise EntryError("E8102", i, v)
+        de = self._lookup(group, "dataElements", "dataElementIdScheme", v["dataElement"].strip(), i,
+                          ("E8103", "E8104"))  # fmt: skip
+        if not v.get("orgUnit"):
+            raise EntryError("E8105", i, v)
+        ou = self._lookup(group, "organisationUnits", "orgUnitIdScheme", v["orgUnit"].strip(), i,
+                          ("E8107", "E8106"))  # fmt: skip
+        coc = self._decode_coc(group, ds, de, i, v)
+        aoc = aoc_obj
+        aoc_group = group.get("attributeOptionCombo")
+        if v.get("attributeOptionCombo") or aoc_group:
+            aoc = self._lookup(group, "categoryOptionCombos", "categoryOptionComboIdScheme",
+                               v.get("attributeOptionCombo") or aoc_group, i, ("E8110", "E8111"))  # fmt: skip
+        aoc = aoc or self.store.get("categoryOptionCombos", DEFAULT_COC)
+        return {"index": i, "de": de, "ou": ou, "coc": coc, "aoc": aoc, "pe": pe,
+                "value": v.get("value"), "comment": v.get("comment"),
+                "followup": str(v.get("followup")).lower() == "true",
+                "deleted": str(v.get("deleted")).lower() == "true"}  # fmt: skip
+
+    def _decode_coc(self, group: dict, ds: dict | None, de: dict, i: int, v: dict) -> dict | None:
+        """The category option combo: by id (E8108/E8109), by its options (E8101), else the default."""
+        combo = self.store.get("categoryCombos", (de.get("categoryCombo") or {}).get("id"))
+        if v.get("categoryOptionCombo"):
+            return self._lookup(group, "categoryOptionCombos", "categoryOptionComboIdScheme",
+                                v["categoryOptionCombo"], i, ("E8108", "E8109"))  # fmt: skip
+        if v.get("co") and combo and combo.get("name") != "default":
+            if ds is None:
+                raise EntryError("E8101", i, v["co"])
+            return self._combo_by_options(combo, v["co"], group, i, "coc")
+        return self.store.get("categoryOptionCombos", DEFAULT_COC)
 
     def split(self, group: dict) -> list[dict]:
         """``splitGroup``: a group without a data set is split by the data sets of its elements."""
@@ -288,54 +298,35 @@ class EntryImporter:
         return list(by_ds.values())
 
     def validate_group(self, group: dict) -> None:
-        """Group-level checks: any failure rejects the whole group (``ConflictException``)."""
+        """Group-level checks: any failure rejects the whole group (``ConflictException``).
+
+        ``DefaultDataEntryService.validate``: duplicate keys (E8128), then, with a data set,
+        ``validateUserAccess``, ``validateKeyConsistency`` and (unless forced) ``validateEntryTimeliness``.
+        """
         ds, values = group["ds"], group["values"]
-        keys: dict[tuple, list[int]] = {}
-        for v in values:
-            keys.setdefault(
-                (v["de"]["id"], v["pe"].iso, v["ou"]["id"], v["coc"]["id"], v["aoc"]["id"]), []
-            ).append(v["index"])
-        for key, idx in keys.items():
-            if len(idx) > 1:
-                raise EntryError("E8128", idx, "-".join(key))
+        _check_duplicate_keys(values)
         if ds is None:
             return
-        if not self.user.superuser:
-            # validateUserAccess: data set write sharing, then the org units in the user's
-            # hierarchy (``getOrgUnitsNotInUserHierarchy``): one outside rejects the whole group.
-            if not can_data_write(self.user, ds):
-                raise EntryError("E8010", ds["id"])
-            outside_user = sorted(
-                {
-                    v["ou"]["id"]
-                    for v in values
-                    if not self.store.in_hierarchy(self.user, v["ou"]["id"])
-                }
-            )
-            if outside_user:
-                raise EntryError("E8011", outside_user)
-        members = {(e.get("dataElement") or {}).get("id") for e in ds.get("dataSetElements") or []}
-        outside = sorted({v["de"]["id"] for v in values} - members)
-        if outside:
-            raise EntryError("E8020", ds["id"], outside)
-        units = {o["id"] for o in ds.get("organisationUnits") or []}
-        not_assigned = sorted({v["ou"]["id"] for v in values} - units)
-        if not_assigned:
-            raise EntryError("E8022", ds["id"], not_assigned)
-        wrong_type = sorted(
-            {v["pe"].iso for v in values if v["pe"].period_type != ds.get("periodType")}
-        )
-        if wrong_type:
-            raise EntryError("E8021", ds["id"], wrong_type)
-        for v in values:
-            combo_id = (v["de"].get("categoryCombo") or {}).get("id")
-            if (
-                v["coc"]["id"] != DEFAULT_COC
-                and (v["coc"].get("categoryCombo") or {}).get("id") != combo_id
-            ):
-                raise EntryError("E8024", ds["id"], v["de"]["id"], [v["coc"]["id"]])
+        self._check_user_access(ds, values)
+        _check_key_consistency(ds, values)
         if self.options.force and self.user.superuser:
             return
+        self._check_timeliness(ds, values)
+
+    def _check_user_access(self, ds: dict, values: list[dict]) -> None:
+        """Data-write sharing on the data set (E8010), every org unit in the user's hierarchy (E8011)."""
+        if self.user.superuser:
+            return
+        if not can_data_write(self.user, ds):
+            raise EntryError("E8010", ds["id"])
+        outside_user = sorted(
+            {v["ou"]["id"] for v in values if not self.store.in_hierarchy(self.user, v["ou"]["id"])}
+        )
+        if outside_user:
+            raise EntryError("E8011", outside_user)
+
+    def _check_timeliness(self, ds: dict, values: list[dict]) -> None:
+        """Past the data set's expiry days, or after its latest open future period (E8030)."""
         expiry = int(ds.get("expiryDays") or 0)
         if expiry > 0:
             late = [
@@ -357,6 +348,7 @@ class EntryImporter:
         if all(v["deleted"] for v in values):
             return values, errors
         for v in values:
+            valid_value = v
             value, vt = v["value"], v["de"]["valueType"]
             if value in (None, "") and not v["comment"] and not v["deleted"]:
                 errors.append(conflict("E8120", (v["index"],), [v["index"]]))
@@ -369,11 +361,11 @@ class EntryImporter:
                         conflict("E8122", (v["index"], v["value"], vt, reason), [v["index"]])
                     )
                     continue
-                v = {**v, "value": value}
+                valid_value = {**v, "value": value}
             if v["comment"] and len(v["comment"]) > 5000:
                 errors.append(conflict("E8125", (v["index"], 5000), [v["index"]]))
                 continue
-            valid.append(v)
+            valid.append(valid_value)
         return valid, errors
 
     def upsert(self, values: list[dict], delete: bool) -> int:
@@ -450,6 +442,43 @@ class EntryImporter:
         summary.data_set_complete = (completed[0] if completed and len(completed) == len(groups)
                                      and len(set(completed)) == 1 else "false")  # fmt: skip
         return summary
+
+
+def _check_duplicate_keys(values: list[dict]) -> None:
+    """Two values of a group with the same key (data element, period, org unit, combos): E8128."""
+    keys: dict[tuple, list[int]] = {}
+    for v in values:
+        keys.setdefault(
+            (v["de"]["id"], v["pe"].iso, v["ou"]["id"], v["coc"]["id"], v["aoc"]["id"]), []
+        ).append(v["index"])
+    for key, idx in keys.items():
+        if len(idx) > 1:
+            raise EntryError("E8128", idx, "-".join(key))
+
+
+def _check_key_consistency(ds: dict, values: list[dict]) -> None:
+    """``validateKeyConsistency``: elements in the data set (E8020), org units assigned to it (E8022),
+    periods of its type (E8021), category option combos of the element's combo (E8024)."""
+    members = {(e.get("dataElement") or {}).get("id") for e in ds.get("dataSetElements") or []}
+    outside = sorted({v["de"]["id"] for v in values} - members)
+    if outside:
+        raise EntryError("E8020", ds["id"], outside)
+    units = {o["id"] for o in ds.get("organisationUnits") or []}
+    not_assigned = sorted({v["ou"]["id"] for v in values} - units)
+    if not_assigned:
+        raise EntryError("E8022", ds["id"], not_assigned)
+    wrong_type = sorted(
+        {v["pe"].iso for v in values if v["pe"].period_type != ds.get("periodType")}
+    )
+    if wrong_type:
+        raise EntryError("E8021", ds["id"], wrong_type)
+    for v in values:
+        combo_id = (v["de"].get("categoryCombo") or {}).get("id")
+        if (
+            v["coc"]["id"] != DEFAULT_COC
+            and (v["coc"].get("categoryCombo") or {}).get("id") != combo_id
+        ):
+            raise EntryError("E8024", ds["id"], v["de"]["id"], [v["coc"]["id"]])
 
 
 def failed(options: ImportOptions, exc: EntryError) -> ImportSummary:

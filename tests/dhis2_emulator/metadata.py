@@ -15,7 +15,7 @@ from .valuetypes import VALUE_TYPES
 ERROR_MESSAGE = "One or more errors occurred, please see full details in import report."
 
 
-class BadRequest(ValueError):
+class BadRequestError(ValueError):
     """A payload DHIS2 cannot even deserialise (HTTP 400)."""
 
 
@@ -55,7 +55,7 @@ def _check_enums(plural: str, obj: dict) -> None:
         value = obj.get(prop)
         if value is not None and value not in allowed:
             # Jackson rejects unknown enum constants before any validation runs.
-            raise BadRequest(f"Cannot deserialize value of type `{prop}` from String \"{value}\": not one of the "
+            raise BadRequestError(f"Cannot deserialize value of type `{prop}` from String \"{value}\": not one of the "
                              f"values accepted for Enum class: [{', '.join(sorted(allowed))}]")  # fmt: skip
 
 
@@ -85,107 +85,167 @@ class _Resolver:
 
 
 def import_metadata(store: Store, payload: dict, params: dict[str, list[str]]) -> tuple[int, dict]:
-    """Validate and (unless VALIDATE or errors) commit a metadata bundle; returns (HTTP status, WebMessage)."""
+    """Validate and (unless VALIDATE or errors) commit a metadata bundle; returns (HTTP status, WebMessage).
+
+    The steps of ``DefaultMetadataImportService.importMetadata`` (dhis-service-dxf2
+    ``org/hisp/dhis/dxf2/metadata/``): deserialise and preheat the bundle, validate each type in import
+    order, drop every plan under atomicMode ALL when anything failed, commit, and sum the type reports.
+    """
     strategy = params.get("importStrategy", ["CREATE_AND_UPDATE"])[0].upper()
     mode = params.get("importMode", ["COMMIT"])[0].upper()
     atomic = params.get("atomicMode", ["ALL"])[0].upper()
     identifier = params.get("identifier", ["UID"])[0].upper()
     if not isinstance(payload, dict):
-        raise BadRequest("Metadata payload must be a JSON object")
+        raise BadRequestError("Metadata payload must be a JSON object")
     with store.lock:
-        payload_objs: dict[str, list[dict]] = {}
-        for plural in IMPORT_ORDER:
-            objs = payload.get(plural) or []
-            if not isinstance(objs, list):
-                raise BadRequest(f"Property `{plural}` must be a list")
-            payload_objs[plural] = [copy.deepcopy(o) for o in objs]
-            for obj in payload_objs[plural]:
-                _check_enums(plural, obj)
-                if not obj.get("id") and identifier in ("CODE", "AUTO") and obj.get("code"):
-                    found = store.lookup(plural, "CODE", obj["code"])
-                    if found:
-                        obj["id"] = found["id"]
-                if not obj.get("id"):
-                    obj["id"] = store.new_uid()
-                for prop, default in DEFAULTS.items():
-                    if (
-                        prop in TYPES[plural].refs
-                        and prop in TYPES[plural].required
-                        and not obj.get(prop)
-                    ):
-                        obj[prop] = {"id": default}
+        payload_objs = _preheat(store, payload, identifier)
         resolver = _Resolver(store, payload_objs, identifier)
-        type_reports = []
-        errors_total = 0
-        stats_total = {"created": 0, "updated": 0, "deleted": 0, "ignored": 0, "total": 0}
+        type_reports: list[dict] = []
         plans: list[tuple[str, dict, str]] = []  # (plural, object, action)
+        errors_total = 0
         for plural in IMPORT_ORDER:
-            objs = payload_objs[plural]
-            if not objs:
-                continue
-            otype = TYPES[plural]
-            object_reports = []
-            stats = {"created": 0, "updated": 0, "deleted": 0, "ignored": 0, "total": 0}
-            seen: dict[tuple[str, str], list[str]] = {}
-            for obj in objs:
-                for prop in otype.unique:
-                    if obj.get(prop):
-                        seen.setdefault((prop, obj[prop]), []).append(obj["id"])
-            for index, obj in enumerate(objs):
-                errors = _validate(store, resolver, plural, obj, seen, strategy)
-                exists = store.get(plural, obj["id"]) is not None
-                if not errors:
-                    if strategy == "DELETE":
-                        action = "deleted" if exists else "ignored"
-                    elif exists:
-                        action = "updated"
-                    else:
-                        action = "created"
-                    plans.append((plural, obj, action))
-                    stats[action] += 1
-                else:
-                    errors_total += len(errors)
-                    stats["ignored"] += 1
-                    object_reports.append({"klass": otype.klass, "index": index, "uid": obj["id"],
-                                           "errorReports": errors})  # fmt: skip
-                stats["total"] += 1
-            type_reports.append(
-                {"klass": otype.klass, "stats": stats, "objectReports": object_reports}
-            )
+            if payload_objs[plural]:
+                report, errors = _type_report(
+                    store, resolver, plural, payload_objs[plural], strategy, plans
+                )
+                type_reports.append(report)
+                errors_total += errors
         if errors_total and atomic == "ALL":
             plans = []
-            for report in type_reports:
-                total = report["stats"]["total"]
-                report["stats"] = {
-                    "created": 0,
-                    "updated": 0,
-                    "deleted": 0,
-                    "ignored": total,
-                    "total": total,
-                }
+            _ignore_all(type_reports)
         if mode == "COMMIT":
             _commit(store, plans)
-        for report in type_reports:
-            for key in stats_total:
-                stats_total[key] += report["stats"][key]
         status = "ERROR" if errors_total else "OK"
-        import_report = {"responseType": "ImportReport", "status": status, "stats": stats_total,
+        import_report = {"responseType": "ImportReport", "status": status, "stats": _total_stats(type_reports),
                          "typeReports": type_reports}  # fmt: skip
     if errors_total:
         return 409, web_message(409, "WARNING", ERROR_MESSAGE, import_report)
     return 200, web_message(200, "OK", None, import_report)
 
 
+def _new_stats() -> dict[str, int]:
+    return {"created": 0, "updated": 0, "deleted": 0, "ignored": 0, "total": 0}
+
+
+def _preheat(store: Store, payload: dict, identifier: str) -> dict[str, list[dict]]:
+    """Copies of the payload's objects by type, enums checked (Jackson), ids assigned, defaults filled."""
+    payload_objs: dict[str, list[dict]] = {}
+    for plural in IMPORT_ORDER:
+        objs = payload.get(plural) or []
+        if not isinstance(objs, list):
+            raise BadRequestError(f"Property `{plural}` must be a list")
+        payload_objs[plural] = [copy.deepcopy(o) for o in objs]
+        for obj in payload_objs[plural]:
+            _check_enums(plural, obj)
+            _assign_id(store, plural, obj, identifier)
+            _fill_defaults(plural, obj)
+    return payload_objs
+
+
+def _assign_id(store: Store, plural: str, obj: dict, identifier: str) -> None:
+    """An object without an id takes the id of the stored object with its code (identifier CODE|AUTO),
+    else a new UID."""
+    if not obj.get("id") and identifier in ("CODE", "AUTO") and obj.get("code"):
+        found = store.lookup(plural, "CODE", obj["code"])
+        if found:
+            obj["id"] = found["id"]
+    if not obj.get("id"):
+        obj["id"] = store.new_uid()
+
+
+def _fill_defaults(plural: str, obj: dict) -> None:
+    """A required reference left out points at the default object (e.g. the default category combo)."""
+    for prop, default in DEFAULTS.items():
+        if prop in TYPES[plural].refs and prop in TYPES[plural].required and not obj.get(prop):
+            obj[prop] = {"id": default}
+
+
+def _type_report(
+    store: Store,
+    resolver: _Resolver,
+    plural: str,
+    objs: list[dict],
+    strategy: str,
+    plans: list[tuple[str, dict, str]],
+) -> tuple[dict, int]:
+    """Validate one type's objects; valid ones are planned (appended to ``plans``). Returns the
+    TypeReport and its number of errors."""
+    otype = TYPES[plural]
+    object_reports = []
+    stats = _new_stats()
+    errors_total = 0
+    seen = _unique_values(plural, objs)
+    for index, obj in enumerate(objs):
+        errors = _validate(store, resolver, plural, obj, seen, strategy)
+        if not errors:
+            action = _action(strategy, store.get(plural, obj["id"]) is not None)
+            plans.append((plural, obj, action))
+            stats[action] += 1
+        else:
+            errors_total += len(errors)
+            stats["ignored"] += 1
+            object_reports.append({"klass": otype.klass, "index": index, "uid": obj["id"],
+                                   "errorReports": errors})  # fmt: skip
+        stats["total"] += 1
+    return {"klass": otype.klass, "stats": stats, "objectReports": object_reports}, errors_total
+
+
+def _unique_values(plural: str, objs: list[dict]) -> dict[tuple[str, str], list[str]]:
+    """(unique property, value) -> ids of the payload objects holding it."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for obj in objs:
+        for prop in TYPES[plural].unique:
+            if obj.get(prop):
+                seen.setdefault((prop, obj[prop]), []).append(obj["id"])
+    return seen
+
+
+def _action(strategy: str, exists: bool) -> str:
+    if strategy == "DELETE":
+        return "deleted" if exists else "ignored"
+    return "updated" if exists else "created"
+
+
+def _ignore_all(type_reports: list[dict]) -> None:
+    """atomicMode ALL with errors: nothing is written, every object counts as ignored."""
+    for report in type_reports:
+        total = report["stats"]["total"]
+        report["stats"] = {**_new_stats(), "ignored": total, "total": total}
+
+
+def _total_stats(type_reports: list[dict]) -> dict[str, int]:
+    stats_total = _new_stats()
+    for report in type_reports:
+        for key in stats_total:
+            stats_total[key] += report["stats"][key]
+    return stats_total
+
+
 def _validate(
     store: Store, resolver: _Resolver, plural: str, obj: dict, seen: dict, strategy: str
 ) -> list[dict]:
-    otype = TYPES[plural]
+    """The object's ErrorReports in the order of dhis2-core's checks
+    (``org/hisp/dhis/dxf2/metadata/objectbundle/validation/``): ``UidFormatCheck``, ``CreationCheck`` /
+    ``UpdateCheck``, ``SchemaCheck``, ``UniquenessCheck``, ``ReferencesCheck``; DELETE stops after the first."""
+    errors = _check_identity(store, plural, obj, strategy)
+    if strategy == "DELETE":
+        return errors
+    errors += _check_schema(plural, obj)
+    errors += _check_unique(store, plural, obj, seen)
+    errors += _check_refs(resolver, plural, obj, TYPES[plural].refs, obj["id"])
+    errors += _check_embedded(resolver, plural, obj)
+    errors += _check_analytics(resolver, plural, obj, obj["id"])
+    return errors
+
+
+def _check_identity(store: Store, plural: str, obj: dict, strategy: str) -> list[dict]:
+    """A valid UID (E4014), new under CREATE (E5000), existing under UPDATE (E5001)."""
     errors: list[dict] = []
     uid = obj["id"]
     exists = store.get(plural, uid) is not None
     if not UID_RE.match(str(uid)):
-        errors.append(_error("E4014", f"Invalid UID `{uid}` for property `{_simple(otype.klass)}`", plural, "id",
-                             uid, uid))  # fmt: skip
+        errors.append(_error("E4014", f"Invalid UID `{uid}` for property `{_simple(TYPES[plural].klass)}`", plural,
+                             "id", uid, uid))  # fmt: skip
     if strategy == "CREATE" and exists:
         errors.append(_error("E5000", f"Found matching object for reference, but import mode is CREATE. "
                                       f"Identifier was {uid}, and object was {_display(obj, plural)}.",
@@ -193,11 +253,17 @@ def _validate(
     if strategy in ("UPDATE", "DELETE") and not exists and strategy != "DELETE":
         errors.append(_error("E5001", f"No matching object for reference. Identifier was {uid}, and object was "
                                       f"{_display(obj, plural)}.", plural, "id", uid, uid))  # fmt: skip
-    if strategy == "DELETE":
-        return errors
+    return errors
+
+
+def _check_schema(plural: str, obj: dict) -> list[dict]:
+    """Required properties (E4000) and maximum lengths (E4001)."""
+    otype = TYPES[plural]
+    errors: list[dict] = []
+    uid = obj["id"]
     for prop in otype.required:
         value = obj.get(prop)
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             errors.append(
                 _error("E4000", f"Missing required property `{prop}`.", plural, prop, None, uid)
             )
@@ -206,7 +272,14 @@ def _validate(
         if isinstance(value, str) and len(value) > limit:
             errors.append(_error("E4001", f"Maximum length of property `{prop}`is {limit}, but given length was "
                                           f"{len(value)}.", plural, prop, value, uid))  # fmt: skip
-    for prop in otype.unique:
+    return errors
+
+
+def _check_unique(store: Store, plural: str, obj: dict, seen: dict) -> list[dict]:
+    """Unique properties: unique within the payload (E5005), then against the stored objects (E5003)."""
+    errors: list[dict] = []
+    uid = obj["id"]
+    for prop in TYPES[plural].unique:
         value = obj.get(prop)
         if not value:
             continue
@@ -220,8 +293,14 @@ def _validate(
         if clash is not None and clash["id"] != uid:
             errors.append(_error("E5003", f"Property `{prop}` with value `{value}` on object {_display(obj, plural)} "
                                           f"already exists on object {clash['id']}.", plural, prop, value, uid))  # fmt: skip
-    errors += _check_refs(resolver, plural, obj, otype.refs, uid)
-    for prop, kind in otype.embedded.items():
+    return errors
+
+
+def _check_embedded(resolver: _Resolver, plural: str, obj: dict) -> list[dict]:
+    """References inside embedded objects (data set elements: a data element each, E4000)."""
+    errors: list[dict] = []
+    uid = obj["id"]
+    for prop, kind in TYPES[plural].embedded.items():
         for element in obj.get(prop) or []:
             refs = dict(EMBEDDED_REFS[kind])
             if kind == "dataSetElements":
@@ -230,7 +309,6 @@ def _validate(
                     errors.append(_error("E4000", "Missing required property `dataElement`.", plural,
                                          "dataElement", None, uid))  # fmt: skip
             errors += _check_refs(resolver, plural, element, refs, uid)
-    errors += _check_analytics(resolver, plural, obj, uid)
     return errors
 
 

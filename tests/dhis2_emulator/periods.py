@@ -169,18 +169,30 @@ def _start_of(ptype: str, y: int, n: int | None, d: int | None) -> dt.date | Non
     """Start date of the ``n``-th period of type ``ptype`` in ISO year ``y`` (None if out of range)."""
     if ptype == "Daily":
         return dt.date(y, n, d)  # type: ignore[arg-type]
-    if ptype in WEEK_STARTS:
-        start = _first_week_start(y, WEEK_STARTS[ptype]) + dt.timedelta(weeks=n - 1)  # type: ignore[operator]
-        return start if (start + dt.timedelta(days=3)).year == y and n >= 1 else None  # type: ignore[operator]
-    if ptype == "BiWeekly":
-        if n < 1:  # type: ignore[operator]
-            return None
-        start = dt.date.fromisocalendar(y, 2 * n - 1, 1)  # type: ignore[operator]
-        return start
-    limits = {"Monthly": 12, "BiMonthly": 6, "Quarterly": 4, "QuarterlyNov": 4, "SixMonthly": 2,
-              "SixMonthlyApril": 2, "SixMonthlyNov": 2}  # fmt: skip
-    if ptype in limits and not 1 <= n <= limits[ptype]:  # type: ignore[operator]
+    if ptype in WEEK_STARTS or ptype == "BiWeekly":
+        return _week_start(ptype, y, n)  # type: ignore[arg-type]
+    if ptype in _PERIODS_PER_YEAR and not 1 <= n <= _PERIODS_PER_YEAR[ptype]:  # type: ignore[operator]
         return None
+    return _month_start(ptype, y, n)
+
+
+# Periods a year of the types whose ISO id numbers them (``2023Q4``, ``2023S2``...).
+_PERIODS_PER_YEAR = {"Monthly": 12, "BiMonthly": 6, "Quarterly": 4, "QuarterlyNov": 4, "SixMonthly": 2,
+                     "SixMonthlyApril": 2, "SixMonthlyNov": 2}  # fmt: skip
+
+
+def _week_start(ptype: str, y: int, n: int) -> dt.date | None:
+    """The ``n``-th week (or two-week period) of year ``y``: its first day."""
+    if ptype == "BiWeekly":
+        if n < 1:
+            return None
+        return dt.date.fromisocalendar(y, 2 * n - 1, 1)
+    start = _first_week_start(y, WEEK_STARTS[ptype]) + dt.timedelta(weeks=n - 1)
+    return start if (start + dt.timedelta(days=3)).year == y and n >= 1 else None
+
+
+def _month_start(ptype: str, y: int, n: int | None) -> dt.date:
+    """First day of a month-based period (``n`` within range, None for the yearly types)."""
     if ptype == "Monthly":
         return dt.date(y, n, 1)  # type: ignore[arg-type]
     if ptype == "BiMonthly":
@@ -249,42 +261,46 @@ def parse_adx(text: str) -> Period:
         start = None
     if start is None or duration not in _ADX_DURATIONS:
         raise AdxPeriodError(f"{duration} is not a supported duration type")
-    if duration == "P1D":
-        ptype = "Daily"
-    elif duration == "P7D":
-        by_day = {
-            0: "Weekly",
-            2: "WeeklyWednesday",
-            3: "WeeklyThursday",
-            5: "WeeklySaturday",
-            6: "WeeklySunday",
-        }
-        if start.weekday() not in by_day:
-            raise AdxPeriodError(f"{text} is invalid weekly type")
-        ptype = by_day[start.weekday()]
-    elif duration == "P14D":
-        ptype = "BiWeekly"
-    elif duration == "P1M":
-        ptype = "Monthly"
-    elif duration == "P2M":
-        ptype = "BiMonthly"
-    elif duration == "P3M":
-        ptype = "Quarterly"
-    elif duration == "P6M":
-        by_month = {1: "SixMonthly", 7: "SixMonthly", 4: "SixMonthlyApril", 10: "SixMonthlyApril",
+    return containing(_adx_period_type(text, duration, start), start)
+
+
+# AdxPeriod.Duration: durations naming one period type...
+_ADX_TYPE_OF = {
+    "P1D": "Daily",
+    "P14D": "BiWeekly",
+    "P1M": "Monthly",
+    "P2M": "BiMonthly",
+    "P3M": "Quarterly",
+}
+# ...and those whose type depends on the start's weekday (P7D) or month (P6M, P1Y).
+_ADX_WEEKLY = {
+    0: "Weekly",
+    2: "WeeklyWednesday",
+    3: "WeeklyThursday",
+    5: "WeeklySaturday",
+    6: "WeeklySunday",
+}
+_ADX_SIX_MONTHLY = {1: "SixMonthly", 7: "SixMonthly", 4: "SixMonthlyApril", 10: "SixMonthlyApril",
                     5: "SixMonthlyNov", 11: "SixMonthlyNov"}  # fmt: skip
-        if start.month not in by_month:
-            raise AdxPeriodError(f"{text} is invalid sixmonthly type")
-        ptype = by_month[start.month]
+_ADX_YEARLY = {
+    1: "Yearly",
+    4: "FinancialApril",
+    7: "FinancialJuly",
+    10: "FinancialOct",
+    11: "FinancialNov",
+}
+
+
+def _adx_period_type(text: str, duration: str, start: dt.date) -> str:
+    """The period type of a supported ``duration`` starting on ``start``."""
+    if duration in _ADX_TYPE_OF:
+        return _ADX_TYPE_OF[duration]
+    if duration == "P7D":
+        name, by_start, key = "weekly", _ADX_WEEKLY, start.weekday()
+    elif duration == "P6M":
+        name, by_start, key = "sixmonthly", _ADX_SIX_MONTHLY, start.month
     else:
-        by_month = {
-            1: "Yearly",
-            4: "FinancialApril",
-            7: "FinancialJuly",
-            10: "FinancialOct",
-            11: "FinancialNov",
-        }
-        if start.month not in by_month:
-            raise AdxPeriodError(f"{text} is invalid yearly type")
-        ptype = by_month[start.month]
-    return containing(ptype, start)
+        name, by_start, key = "yearly", _ADX_YEARLY, start.month
+    if key not in by_start:
+        raise AdxPeriodError(f"{text} is invalid {name} type")
+    return by_start[key]

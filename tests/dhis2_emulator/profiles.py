@@ -43,6 +43,8 @@ class Profile:
     readback_format_from_accept: bool = True  # 2.43 GET decides by ?format= or path suffix only
     # --- maintenance ---------------------------------------------------------------------------
     coc_update_all_status: int = 204  # 2.43 answers the instance-wide call with 200 + WebMessage
+    # 403 text: "Access is denied" (2.39-2.41) or "…, requires one Authority from [X]" (2.42+, @RequiresAuthority)
+    forbidden_names_authority: bool = False
 
 
 P239 = Profile(
@@ -73,6 +75,7 @@ P242 = Profile(
     "2.42",
     "2.42.5.2",
     adx_errors="fatal",
+    forbidden_names_authority=True,
     adx_group_comment_fanout=False,
     task_messages=(
         "Data value set import",
@@ -98,6 +101,7 @@ P243 = Profile(
     ),  # fmt: skip
     readback_format_from_accept=False,
     coc_update_all_status=200,
+    forbidden_names_authority=True,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (P239, P240, P241, P242, P243)}

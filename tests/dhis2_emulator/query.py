@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .schema import EMBEDDED_REFS, TYPES, Ref
 from .store import Store
@@ -57,42 +60,81 @@ def parse_fields(text: str) -> FieldTree:
 
 def _computed(store: Store, plural: str, obj: dict, name: str):
     """Properties DHIS2 derives rather than stores (inverse collections, display names, paths)."""
-    uid = obj.get("id")
     if name == "displayName":
         return obj.get("name")
     if name == "displayShortName":
         return obj.get("shortName", obj.get("name"))
-    if plural == "categoryCombos" and name == "categoryOptionCombos":
-        return [{"id": c["id"]} for c in store.option_combos(uid)]
-    if plural == "categoryOptions" and name == "categories":
-        return [{"id": c["id"]} for c in store.objects["categories"].values()
-                if any(r.get("id") == uid for r in c.get("categoryOptions", []))]  # fmt: skip
-    if plural == "categoryOptions" and name == "categoryOptionCombos":
-        return [{"id": c["id"]} for c in store.objects["categoryOptionCombos"].values()
-                if any(r.get("id") == uid for r in c.get("categoryOptions", []))]  # fmt: skip
-    if plural == "categories" and name == "categoryCombos":
-        return [{"id": c["id"]} for c in store.objects["categoryCombos"].values()
-                if any(r.get("id") == uid for r in c.get("categories", []))]  # fmt: skip
-    if plural == "organisationUnits":
-        if name == "path":
-            return "/" + "/".join(store.path_of(uid))
-        if name == "level":
-            return len(store.path_of(uid))
-        if name == "children":
-            return [{"id": o["id"]} for o in store.objects["organisationUnits"].values()
-                    if (o.get("parent") or {}).get("id") == uid]  # fmt: skip
-        if name == "dataSets":
-            return [{"id": d["id"]} for d in store.objects["dataSets"].values()
-                    if any(r.get("id") == uid for r in d.get("organisationUnits", []))]  # fmt: skip
-    if plural == "dataElements" and name == "dataSetElements":
-        return [e for ds in store.data_sets_of(uid) for e in ds.get("dataSetElements", [])
-                if (e.get("dataElement") or {}).get("id") == uid]  # fmt: skip
-    if plural == "dataElements" and name == "dataSets":
-        return [{"id": d["id"]} for d in store.data_sets_of(uid)]
-    if plural == "categoryOptionCombos" and name == "dataDimensionType":
-        cc = store.get("categoryCombos", (obj.get("categoryCombo") or {}).get("id")) or {}
-        return cc.get("dataDimensionType")
-    return None
+    derive = _DERIVED.get((plural, name))
+    return derive(store, obj.get("id"), obj) if derive is not None else None
+
+
+def _referring(store: Store, kind: str, prop: str, uid) -> list[dict]:
+    """References to the ``kind`` objects whose ``prop`` collection holds ``uid`` (an inverse collection)."""
+    return [{"id": o["id"]} for o in store.objects[kind].values()
+            if any(r.get("id") == uid for r in o.get(prop, []))]  # fmt: skip
+
+
+def _option_combos_of_combo(store: Store, uid, obj: dict) -> list[dict]:
+    return [{"id": c["id"]} for c in store.option_combos(uid)]
+
+
+def _categories_of_option(store: Store, uid, obj: dict) -> list[dict]:
+    return _referring(store, "categories", "categoryOptions", uid)
+
+
+def _option_combos_of_option(store: Store, uid, obj: dict) -> list[dict]:
+    return _referring(store, "categoryOptionCombos", "categoryOptions", uid)
+
+
+def _combos_of_category(store: Store, uid, obj: dict) -> list[dict]:
+    return _referring(store, "categoryCombos", "categories", uid)
+
+
+def _org_unit_path(store: Store, uid, obj: dict) -> str:
+    return "/" + "/".join(store.path_of(uid))
+
+
+def _org_unit_level(store: Store, uid, obj: dict) -> int:
+    return len(store.path_of(uid))
+
+
+def _org_unit_children(store: Store, uid, obj: dict) -> list[dict]:
+    return [{"id": o["id"]} for o in store.objects["organisationUnits"].values()
+            if (o.get("parent") or {}).get("id") == uid]  # fmt: skip
+
+
+def _data_sets_of_org_unit(store: Store, uid, obj: dict) -> list[dict]:
+    return _referring(store, "dataSets", "organisationUnits", uid)
+
+
+def _data_set_elements_of_element(store: Store, uid, obj: dict) -> list[dict]:
+    return [e for ds in store.data_sets_of(uid) for e in ds.get("dataSetElements", [])
+            if (e.get("dataElement") or {}).get("id") == uid]  # fmt: skip
+
+
+def _data_sets_of_element(store: Store, uid, obj: dict) -> list[dict]:
+    return [{"id": d["id"]} for d in store.data_sets_of(uid)]
+
+
+def _data_dimension_type(store: Store, uid, obj: dict):
+    cc = store.get("categoryCombos", (obj.get("categoryCombo") or {}).get("id")) or {}
+    return cc.get("dataDimensionType")
+
+
+# (type, property) -> how the property is derived from (store, uid, object).
+_DERIVED: dict[tuple[str, str], Callable[[Store, Any, dict], Any]] = {
+    ("categoryCombos", "categoryOptionCombos"): _option_combos_of_combo,
+    ("categoryOptions", "categories"): _categories_of_option,
+    ("categoryOptions", "categoryOptionCombos"): _option_combos_of_option,
+    ("categories", "categoryCombos"): _combos_of_category,
+    ("organisationUnits", "path"): _org_unit_path,
+    ("organisationUnits", "level"): _org_unit_level,
+    ("organisationUnits", "children"): _org_unit_children,
+    ("organisationUnits", "dataSets"): _data_sets_of_org_unit,
+    ("dataElements", "dataSetElements"): _data_set_elements_of_element,
+    ("dataElements", "dataSets"): _data_sets_of_element,
+    ("categoryOptionCombos", "dataDimensionType"): _data_dimension_type,
+}
 
 
 _COMPUTED_ALL = {
@@ -237,6 +279,34 @@ def _values_at(store: Store, kind: str, obj: dict, path: tuple[str, ...]) -> lis
     return out
 
 
+def _in_list(text: str, exp: str) -> bool:
+    inner = exp[1:-1] if exp.startswith("[") and exp.endswith("]") else exp
+    return text in inner.split(",")
+
+
+# Filter operators on the value's text (``_compare``); ``!`` before one negates it.
+_TEXT_OPERATORS: dict[str, Callable[[str, str], bool]] = {
+    "eq": lambda text, exp: text == exp,
+    "token": lambda text, exp: text == exp,
+    "ne": lambda text, exp: text != exp,
+    "neq": lambda text, exp: text != exp,
+    "like": lambda text, exp: exp in text,
+    "ilike": lambda text, exp: exp.lower() in text.lower(),
+    "$like": lambda text, exp: text.startswith(exp),
+    "$ilike": lambda text, exp: text.lower().startswith(exp.lower()),
+    "like$": lambda text, exp: text.endswith(exp),
+    "ilike$": lambda text, exp: text.lower().endswith(exp.lower()),
+    "in": _in_list,
+}
+# Ordering operators: numbers when both sides parse as numbers, else text.
+_ORDER_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+
+
 def _compare(actual, op: str, expected: str | None) -> bool:
     negate = op.startswith("!") and op != "!null"
     base = op[1:] if negate else op
@@ -250,31 +320,14 @@ def _compare(actual, op: str, expected: str | None) -> bool:
         return negate
     text = str(actual).lower() if isinstance(actual, bool) else str(actual)
     exp = expected or ""
-    if base in ("eq", "token"):
-        ok = text == exp
-    elif base in ("ne", "neq"):
-        ok = text != exp
-    elif base == "like":
-        ok = exp in text
-    elif base == "ilike":
-        ok = exp.lower() in text.lower()
-    elif base == "$like":
-        ok = text.startswith(exp)
-    elif base == "$ilike":
-        ok = text.lower().startswith(exp.lower())
-    elif base == "like$":
-        ok = text.endswith(exp)
-    elif base == "ilike$":
-        ok = text.lower().endswith(exp.lower())
-    elif base == "in":
-        inner = exp[1:-1] if exp.startswith("[") and exp.endswith("]") else exp
-        ok = text in inner.split(",")
-    elif base in ("gt", "ge", "lt", "le"):
+    if base in _TEXT_OPERATORS:
+        ok = _TEXT_OPERATORS[base](text, exp)
+    elif base in _ORDER_OPERATORS:
         try:
             a, b = float(text), float(exp)
         except ValueError:
             a, b = text, exp  # type: ignore[assignment]
-        ok = {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[base]
+        ok = _ORDER_OPERATORS[base](a, b)
     else:
         ok = False
     return not ok if negate else ok

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -86,8 +87,55 @@ def select(
     adx: bool = True,
     strict_uid: bool = False,
 ) -> tuple[list[dict], list[StoredValue]]:
-    """Validate the query like ``DataValueSetService.validate`` and return (data sets, matching values)."""
+    """Validate the query like ``DataValueSetService.validate`` and return (data sets, matching values).
+
+    Its checks in order: data items (E2001), periods or dates (E2002-E2004), org units (E2006), read
+    access (E2010, E2012), then ``lastUpdated``/``lastUpdatedDuration`` (E2005) while filtering.
+    """
     resolve = _resolver(store, params, adx, strict_uid)
+    data_sets, data_elements = _data_items(resolve, params)
+    period_ids, start_date, end_date = _period_range(params)
+    org_units = [
+        o for o in (resolve("organisationUnits", i) for i in _split(params, "orgUnit")) if o
+    ]
+    if not org_units:
+        raise ReadError(
+            "E2006", "At least one organisation unit or organisation unit group must be specified"
+        )
+    _check_read_access(store, user, data_sets, org_units)
+    children = params.get("children", ["false"])[0].lower() == "true"
+    ou_ids: set[str] = set()
+    for ou in org_units:
+        ou_ids |= store.descendants(ou["id"]) if children else {ou["id"]}
+    de_ids = {d["id"] for d in data_elements}
+    for ds in data_sets:
+        de_ids |= {e["dataElement"]["id"] for e in ds.get("dataSetElements", [])}
+    wanted = _ValueFilter(
+        de_ids=de_ids,
+        ou_ids=ou_ids,
+        aoc_ids={a for a in _split(params, "attributeOptionCombo")},
+        by_period=bool(period_ids),
+        period_isos={p.iso for p in (periods.parse_iso(i) for i in period_ids) if p},
+        start_date=start_date,
+        end_date=end_date,
+        since=_last_updated_since(params),
+    )
+    include_deleted = params.get("includeDeleted", ["false"])[0].lower() == "true"
+    rows = [value for value in store.iter_values(include_deleted) if wanted.keeps(value)]
+    rows.sort(
+        key=lambda v: (
+            v.period,
+            v.org_unit,
+            v.data_element,
+            v.category_option_combo,
+            v.attribute_option_combo,
+        )
+    )
+    return data_sets, rows
+
+
+def _data_items(resolve, params: dict[str, list[str]]) -> tuple[list[dict], list[dict]]:
+    """The data sets and data elements asked for, unknown ones dropped; at least one (E2001)."""
     data_sets = [d for d in (resolve("dataSets", i) for i in _split(params, "dataSet")) if d]
     data_elements = [
         d for d in (resolve("dataElements", i) for i in _split(params, "dataElement")) if d
@@ -96,6 +144,14 @@ def select(
         raise ReadError(
             "E2001", "At least one data element, data set or data element group must be specified"
         )
+    return data_sets, data_elements
+
+
+def _period_range(
+    params: dict[str, list[str]],
+) -> tuple[list[str], dt.date | None, dt.date | None]:
+    """Periods, or start and end dates, or a last-updated bound (E2002); not periods and dates both
+    (E2003); start not after end (E2004)."""
     period_ids = _split(params, "period")
     start = params.get("startDate", [None])[0]
     end = params.get("endDate", [None])[0]
@@ -113,56 +169,47 @@ def select(
     end_date = dt.date.fromisoformat(end) if end else None
     if start_date and end_date and start_date > end_date:
         raise ReadError("E2004", "Start date must be before end date")
-    org_units = [
-        o for o in (resolve("organisationUnits", i) for i in _split(params, "orgUnit")) if o
-    ]
-    if not org_units:
-        raise ReadError(
-            "E2006", "At least one organisation unit or organisation unit group must be specified"
-        )
+    return period_ids, start_date, end_date
+
+
+def _check_read_access(
+    store: Store, user: User, data_sets: list[dict], org_units: list[dict]
+) -> None:
+    """Data-read sharing on every data set (E2010), every org unit in the user's hierarchy (E2012)."""
     for ds in data_sets:
         if not _can_data_read(user, ds):
             raise ReadError("E2010", f"User is not allowed to read data for data set: `{ds['id']}`")
     for ou in org_units:
         if not store.in_hierarchy(user, ou["id"]):
             raise ReadError("E2012", f"User is not allowed to view org unit: `{ou['id']}`")
-    children = params.get("children", ["false"])[0].lower() == "true"
-    ou_ids: set[str] = set()
-    for ou in org_units:
-        ou_ids |= store.descendants(ou["id"]) if children else {ou["id"]}
-    de_ids = {d["id"] for d in data_elements}
-    for ds in data_sets:
-        de_ids |= {e["dataElement"]["id"] for e in ds.get("dataSetElements", [])}
-    aoc_filter = {a for a in _split(params, "attributeOptionCombo")}
-    include_deleted = params.get("includeDeleted", ["false"])[0].lower() == "true"
-    wanted_periods = {p.iso for p in (periods.parse_iso(i) for i in period_ids) if p}
-    since = _last_updated_since(params)
-    rows = []
-    for value in store.iter_values(include_deleted):
-        if value.data_element not in de_ids or value.org_unit not in ou_ids:
-            continue
-        if since is not None and value.last_updated < since:
-            continue
-        if aoc_filter and value.attribute_option_combo not in aoc_filter:
-            continue
-        if period_ids:
-            if value.period not in wanted_periods:
-                continue
-        elif start_date and end_date:
+
+
+@dataclass(slots=True)
+class _ValueFilter:
+    """Which stored values a validated query returns."""
+
+    de_ids: set[str]
+    ou_ids: set[str]
+    aoc_ids: set[str]
+    by_period: bool  # periods were asked for (even if none of them parses)
+    period_isos: set[str]
+    start_date: dt.date | None
+    end_date: dt.date | None
+    since: dt.datetime | None
+
+    def keeps(self, value: StoredValue) -> bool:
+        if value.data_element not in self.de_ids or value.org_unit not in self.ou_ids:
+            return False
+        if self.since is not None and value.last_updated < self.since:
+            return False
+        if self.aoc_ids and value.attribute_option_combo not in self.aoc_ids:
+            return False
+        if self.by_period:
+            return value.period in self.period_isos
+        if self.start_date and self.end_date:
             p = periods.parse_iso(value.period)
-            if p is None or p.start < start_date or p.last_day > end_date:
-                continue
-        rows.append(value)
-    rows.sort(
-        key=lambda v: (
-            v.period,
-            v.org_unit,
-            v.data_element,
-            v.category_option_combo,
-            v.attribute_option_combo,
-        )
-    )
-    return data_sets, rows
+            return not (p is None or p.start < self.start_date or p.last_day > self.end_date)
+        return True
 
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")

@@ -82,7 +82,8 @@ class Store:
     users: dict[str, User] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     completions: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
-    rng: random.Random = field(default_factory=lambda: random.Random(20410))
+    # seeded on purpose: the emulator's generated UIDs are reproducible, not secrets
+    rng: random.Random = field(default_factory=lambda: random.Random(20410))  # noqa: S311
     _index: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -121,7 +122,7 @@ class Store:
         ident = ident.strip()
         if not ident:
             return None
-        if scheme != "UID" and scheme != "CODE":
+        if scheme not in {"UID", "CODE"}:
             scheme = normalize_scheme(scheme)
         if scheme == "UID":
             return self.objects[plural].get(ident)

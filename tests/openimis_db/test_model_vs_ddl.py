@@ -32,33 +32,34 @@ def ms(shared: Path) -> dict[str, TableDef]:
     )
 
 
+# model types with neither length nor precision; subclasses before their bases
+# (SmallInteger and BigInteger are Integers)
+_PLAIN_TYPES: list[tuple[type, str]] = [
+    (sat.Text, "text"),
+    (sat.SmallInteger, "smallint"),
+    (sat.BigInteger, "bigint"),
+    (sat.Integer, "integer"),
+    (sat.Boolean, "boolean"),
+    (sat.Date, "date"),
+    (sat.LargeBinary, "bytea"),
+    (sat.Uuid, "uuid"),
+]
+
+
 def model_pg_type(col) -> tuple[str, int | None, tuple[int, int] | None]:
     """The PostgreSQL type a model column stands for (independent of the DDL parser's output)."""
     ty = col.type
     if isinstance(ty, sat.CHAR):
         return "char", ty.length, None
-    if isinstance(ty, sat.Text):
-        return "text", None, None
-    if isinstance(ty, sat.String):
+    if isinstance(ty, sat.String) and not isinstance(ty, sat.Text):
         return "varchar", ty.length, None
-    if isinstance(ty, sat.SmallInteger):
-        return "smallint", None, None
-    if isinstance(ty, sat.BigInteger):
-        return "bigint", None, None
-    if isinstance(ty, sat.Integer):
-        return "integer", None, None
-    if isinstance(ty, sat.Boolean):
-        return "boolean", None, None
     if isinstance(ty, sat.DateTime):
         return ("timestamptz" if ty.timezone else "timestamp"), None, None
-    if isinstance(ty, sat.Date):
-        return "date", None, None
     if isinstance(ty, sat.Numeric) and not isinstance(ty, sat.Float):
         return "numeric", None, (ty.precision, ty.scale)
-    if isinstance(ty, sat.LargeBinary):
-        return "bytea", None, None
-    if isinstance(ty, sat.Uuid):
-        return "uuid", None, None
+    for kind, name in _PLAIN_TYPES:
+        if isinstance(ty, kind):
+            return name, None, None
     raise AssertionError(
         f"{col.table.name}.{col.name}: model type {ty!r} has no mapping in this test"
     )

@@ -11,8 +11,8 @@ from adx.periods import parse_period
 from aggregations import load_config
 from openimis_db.engine import make_engine
 from pipelines.cli import main
-from tests.pipelines.helpers import frame_as_adx_set, frame_as_json_counter, read_adx, read_json
 from tests.aggregations.snap import compute_dataset
+from tests.pipelines.helpers import frame_as_adx_set, frame_as_json_counter, read_adx, read_json
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ from pipelines.automation import MONTHLY_JOB, RANGE_END, RANGE_START
 from pipelines.definitions import build_definitions
 from pipelines.resources import DHIS2Resource
 from pipelines.settings import Settings
-from tests.pipelines.helpers import frame_as_adx_set, frame_as_json_counter, read_adx, read_json
 from tests.aggregations.snap import compute_dataset
+from tests.pipelines.helpers import frame_as_adx_set, frame_as_json_counter, read_adx, read_json
 
 
 def _run(defs, job, *, first, last, selection=None):

@@ -69,19 +69,16 @@ EXPECTED_ICD = [
 ]
 
 
+def _comparable(v):
+    """A read value as the expectation spells it: datetimes in UTC (SQLite drops the zone), bytes."""
+    if isinstance(v, dt.datetime):
+        return (v.replace(tzinfo=UTC) if v.tzinfo is None else v).astimezone(UTC)
+    return bytes(v) if isinstance(v, memoryview) else v
+
+
 def _read_icd(conn):
     rows = conn.execute(sa.select(t.tblICDCodes).order_by(t.tblICDCodes.c.ICDID)).all()
-    out = []
-    for r in rows:
-        r = list(r)
-        # SQLite drops the zone: compare in UTC
-        r = [
-            v.replace(tzinfo=UTC) if isinstance(v, dt.datetime) and v.tzinfo is None else v
-            for v in r
-        ]
-        r = [v.astimezone(UTC) if isinstance(v, dt.datetime) else v for v in r]
-        r = [bytes(v) if isinstance(v, memoryview) else v for v in r]
-        out.append(tuple(r))
+    out = [tuple(_comparable(v) for v in r) for r in rows]
     cols = list(t.tblICDCodes.c.keys())
     order = [
         "ICDID",

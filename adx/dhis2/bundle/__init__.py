@@ -30,6 +30,7 @@ from adx.dhis2.bundle.datasets import (
 )
 from adx.dhis2.bundle.indicators import indicator_objects, operand_expressions
 from adx.dhis2.bundle.visualizations import analytics_objects, dashboard_item_uid
+from adx.json_types import JsonObject
 from adx.model import Catalogue
 
 __all__ = [
@@ -51,7 +52,7 @@ def build_bundle(
     org_units: Sequence[OrgUnit] = (),
     data_set_org_units: Mapping[str, Sequence[str]] | None = None,
     include_category_option_combos: bool = True,
-) -> dict:
+) -> JsonObject:
     """The ``/api/metadata`` payload for ``catalogue`` (CONTRACT.md §4).
 
     ``data_set_org_units`` maps a data set code to the org unit codes assigned to it; when
@@ -63,7 +64,7 @@ def build_bundle(
         ds.validate()
     ctx = BuildContext()
     elements, categories = collect(catalogue)
-    objects: dict[str, list[dict]] = {
+    objects: dict[str, list[JsonObject]] = {
         "categoryOptions": category_option_objects(ctx, categories),
         "categories": category_objects(ctx, categories),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from adx.dhis2.bundle.common import (
     MAX_CODE,
@@ -19,6 +20,7 @@ from adx.dhis2.bundle.common import (
     unique_short,
 )
 from adx.dhis2.uids import DEFAULT_CATEGORY_COMBO, DEFAULT_CATEGORY_OPTION_COMBO, uid_for
+from adx.json_types import JsonObject
 from adx.model import Catalogue, Category, DataElement, DefinitionError
 
 KIND_COC = "categoryOptionCombo"
@@ -93,8 +95,10 @@ def collect(catalogue: Catalogue) -> tuple[dict[str, DataElement], dict[str, Cat
     return elements, categories
 
 
-def category_option_objects(ctx: BuildContext, categories: Mapping[str, Category]) -> list[dict]:
-    out: list[dict] = []
+def category_option_objects(
+    ctx: BuildContext, categories: Mapping[str, Category]
+) -> list[JsonObject]:
+    out: list[JsonObject] = []
     names: set[str] = set()
     shorts: set[str] = set()
     for cat in categories.values():
@@ -112,8 +116,8 @@ def category_option_objects(ctx: BuildContext, categories: Mapping[str, Category
     return out
 
 
-def category_objects(ctx: BuildContext, categories: Mapping[str, Category]) -> list[dict]:
-    out: list[dict] = []
+def category_objects(ctx: BuildContext, categories: Mapping[str, Category]) -> list[JsonObject]:
+    out: list[JsonObject] = []
     names: set[str] = set()
     shorts: set[str] = set()
     for cat in categories.values():
@@ -136,10 +140,10 @@ def category_objects(ctx: BuildContext, categories: Mapping[str, Category]) -> l
 
 def combo_objects(
     ctx: BuildContext, elements: Mapping[str, DataElement], *, with_cocs: bool
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[JsonObject], list[JsonObject]]:
     """Category combos of the elements, and (``with_cocs``) every option combo of each."""
-    combo_objs: list[dict] = []
-    coc_objs: list[dict] = []
+    combo_objs: list[JsonObject] = []
+    coc_objs: list[JsonObject] = []
     combos: dict[str, tuple[Category, ...]] = {}
     for de in elements.values():
         if de.categories:
@@ -179,7 +183,9 @@ def combo_objects(
     return combo_objs, coc_objs
 
 
-def options_resolver(bundle: Mapping) -> Callable[[str, str], tuple[tuple[str, str], ...]]:
+def options_resolver(
+    bundle: Mapping[str, Any],
+) -> Callable[[str, str], tuple[tuple[str, str], ...]]:
     """Reverse of the JSON writer's COC resolution for a bundle: ``(de, coc id) -> options``.
 
     Accepts COC UIDs or codes (and ``default`` / ``HllvX50cXC0`` -> ``()``). The first argument

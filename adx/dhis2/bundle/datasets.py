@@ -14,6 +14,7 @@ from adx.dhis2.bundle.common import (
     unique_short,
 )
 from adx.dhis2.uids import DEFAULT_CATEGORY_COMBO, UidRegistry, uid_for
+from adx.json_types import JsonObject
 from adx.model import Catalogue, DataElement, DefinitionError
 
 
@@ -35,8 +36,10 @@ class OrgUnit:
         return self.uid or uid_for("organisationUnit", self.code)
 
 
-def data_element_objects(ctx: BuildContext, elements: Mapping[str, DataElement]) -> list[dict]:
-    out: list[dict] = []
+def data_element_objects(
+    ctx: BuildContext, elements: Mapping[str, DataElement]
+) -> list[JsonObject]:
+    out: list[JsonObject] = []
     names: set[str] = set()
     shorts: set[str] = set()
     for de in elements.values():
@@ -60,7 +63,7 @@ def data_element_objects(ctx: BuildContext, elements: Mapping[str, DataElement])
 
 def org_unit_objects(
     ctx: BuildContext, org_units: Sequence[OrgUnit]
-) -> tuple[dict[str, OrgUnit], list[dict]]:
+) -> tuple[dict[str, OrgUnit], list[JsonObject]]:
     """Org units by code, and their objects with parents before children."""
     by_code: dict[str, OrgUnit] = {}
     for ou in org_units:
@@ -69,9 +72,9 @@ def org_unit_objects(
     return by_code, _ordered_org_units(by_code, ctx.reg)
 
 
-def _ordered_org_units(ou_by_code: Mapping[str, OrgUnit], reg: UidRegistry) -> list[dict]:
+def _ordered_org_units(ou_by_code: Mapping[str, OrgUnit], reg: UidRegistry) -> list[JsonObject]:
     """Org unit objects with parents before children; refuses unknown parents and cycles."""
-    out: list[dict] = []
+    out: list[JsonObject] = []
     done: set[str] = set()
 
     def emit(code: str, chain: tuple[str, ...]) -> None:
@@ -86,7 +89,7 @@ def _ordered_org_units(ou_by_code: Mapping[str, OrgUnit], reg: UidRegistry) -> l
                     f"org unit {ou.code!r} has parent {ou.parent_code!r}, which is not in org_units"
                 )
             emit(ou.parent_code, (*chain, code))
-        obj = {
+        obj: JsonObject = {
             "id": reg.claim(ou.id, "organisationUnit", ou.code),
             "code": ou.code,
             "name": ou.name,
@@ -108,9 +111,9 @@ def data_set_objects(
     catalogue: Catalogue,
     ou_by_code: Mapping[str, OrgUnit],
     data_set_org_units: Mapping[str, Sequence[str]] | None,
-) -> list[dict]:
+) -> list[JsonObject]:
     """Data sets with their elements and assigned org units (all of ``ou_by_code`` when ``None``)."""
-    out: list[dict] = []
+    out: list[JsonObject] = []
     names: set[str] = set()
     shorts: set[str] = set()
     for ds in catalogue.data_sets:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from adx.dhis2.bundle.categories import coc_uid, combo_options
 from adx.dhis2.bundle.common import BuildContext, unique_name, unique_short
 from adx.dhis2.uids import uid_for
+from adx.json_types import JsonObject
 from adx.model import Catalogue, DataElement, DefinitionError, IndicatorDefinition, Operand
 
 _FACTOR_NAMES = {1: "Number", 100: "Per cent", 1000: "Per thousand", 10000: "Per ten thousand",
@@ -19,10 +20,10 @@ def indicator_objects(
     elements: Mapping[str, DataElement],
     *,
     with_cocs: bool,
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[JsonObject], list[JsonObject]]:
     """(indicator types, indicators) of the catalogue."""
-    type_objs: dict[int, dict] = {}
-    out: list[dict] = []
+    type_objs: dict[int, JsonObject] = {}
+    out: list[JsonObject] = []
     names: set[str] = set()
     shorts: set[str] = set()
     for ind in catalogue.indicators:
@@ -47,7 +48,7 @@ def indicator_objects(
     return list(type_objs.values()), out
 
 
-def _indicator_type(ctx: BuildContext, factor: int) -> dict:
+def _indicator_type(ctx: BuildContext, factor: int) -> JsonObject:
     code = f"FACTOR_{factor}"
     return {
         "id": ctx.reg.uid("indicatorType", code),

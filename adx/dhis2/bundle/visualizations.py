@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from adx.dhis2.bundle.common import PUBLIC_READ, BuildContext
 from adx.dhis2.uids import uid_for
+from adx.json_types import JsonObject
 from adx.model import (
     CHART_DATA_KINDS,
     Catalogue,
@@ -90,7 +91,7 @@ class _Catalogue:
         return item.code in self.codes[item.kind]
 
 
-def _data_item(item: ChartData) -> dict:
+def _data_item(item: ChartData) -> JsonObject:
     if item.kind == "reportingRate":
         ref = {"dataSet": {"id": uid_for("dataSet", item.code)}, "metric": "REPORTING_RATE"}
     else:
@@ -154,12 +155,14 @@ def _check_categories(chart: ChartDefinition, known: _Catalogue) -> None:
             )
 
 
-def visualization_object(ctx: BuildContext, chart: ChartDefinition, known: _Catalogue) -> dict:
+def visualization_object(
+    ctx: BuildContext, chart: ChartDefinition, known: _Catalogue
+) -> JsonObject:
     _check_layout(chart)
     _check_categories(chart, known)
     ctx.check("visualization", chart.code)
 
-    def dimension(dim: str) -> dict:
+    def dimension(dim: str) -> JsonObject:
         return {"id": dim if dim in FIXED_DIMENSIONS else uid_for("category", dim)}
 
     category_dims = [
@@ -172,7 +175,7 @@ def visualization_object(ctx: BuildContext, chart: ChartDefinition, known: _Cata
         for code in (*chart.columns, *chart.rows, *chart.filters)
         if code not in FIXED_DIMENSIONS
     ]
-    obj: dict = {
+    obj: JsonObject = {
         "id": ctx.reg.uid("visualization", chart.code),
         "code": chart.code,
         "name": chart.name,
@@ -196,7 +199,7 @@ def visualization_object(ctx: BuildContext, chart: ChartDefinition, known: _Cata
 
 def dashboard_object(
     ctx: BuildContext, dashboard: DashboardDefinition, chart_codes: list[str]
-) -> dict:
+) -> JsonObject:
     ctx.check("dashboard", dashboard.code)
     items = []
     for index, code in enumerate(chart_codes):
@@ -229,10 +232,10 @@ def dashboard_object(
 
 def analytics_objects(
     ctx: BuildContext, catalogue: Catalogue, categories: Mapping[str, Category]
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[JsonObject], list[JsonObject]]:
     """(visualizations, dashboards) of the catalogue's dashboards; a chart shared by two is built once."""
     known = _Catalogue(catalogue, categories)
-    charts: dict[str, dict] = {}
+    charts: dict[str, JsonObject] = {}
     dashboards = []
     for dash in catalogue.dashboards:
         codes = []
