@@ -18,7 +18,7 @@ import secrets
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Literal, overload
+from typing import BinaryIO, Literal, TextIO, overload
 
 __all__ = [
     "PendingFile",
@@ -157,24 +157,33 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 @overload
 def atomic_open(
     path: str | os.PathLike[str], mode: Literal["wb"] = "wb", *, encoding: None = None
-) -> contextlib.AbstractContextManager[IO[bytes]]: ...
+) -> contextlib.AbstractContextManager[BinaryIO]: ...
 @overload
 def atomic_open(
     path: str | os.PathLike[str], mode: Literal["w"], *, encoding: str = "utf-8"
-) -> contextlib.AbstractContextManager[IO[str]]: ...
+) -> contextlib.AbstractContextManager[TextIO]: ...
 def atomic_open(
     path: str | os.PathLike[str], mode: str = "wb", *, encoding: str | None = None
-) -> contextlib.AbstractContextManager[IO[bytes]] | contextlib.AbstractContextManager[IO[str]]:
+) -> contextlib.AbstractContextManager[BinaryIO] | contextlib.AbstractContextManager[TextIO]:
     """Open a file for writing (``"wb"`` or ``"w"``) that appears under ``path`` only when closed
     without error."""
-    if mode not in ("wb", "w"):
-        raise ValueError(f"atomic_open writes only ('wb' or 'w'), not {mode!r}")
-    return _atomic_open(Path(path), mode, encoding or ("utf-8" if mode == "w" else None))
+    if mode == "wb":
+        return _atomic_open_binary(Path(path))
+    if mode == "w":
+        return _atomic_open_text(Path(path), encoding or "utf-8")
+    raise ValueError(f"atomic_open writes only ('wb' or 'w'), not {mode!r}")
 
 
 @contextlib.contextmanager
-def _atomic_open(path: Path, mode: str, encoding: str | None) -> Iterator[IO]:  # type: ignore[type-arg]
-    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding) as fh:
+def _atomic_open_binary(path: Path) -> Iterator[BinaryIO]:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        yield fh
+        fh.flush()
+
+
+@contextlib.contextmanager
+def _atomic_open_text(path: Path, encoding: str) -> Iterator[TextIO]:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding) as fh:
         yield fh
         fh.flush()
 

@@ -48,9 +48,12 @@ def verdict_metadata(results: Sequence[dg.AssetCheckResult]) -> dict[str, dg.Met
 
 
 def _required(metadata: Mapping[str, object] | None) -> list[str]:
+    """The blocking checks an asset declared (none declared: none required)."""
     raw = (metadata or {}).get(BLOCKING_CHECKS) or []
     raw = getattr(raw, "value", raw)
-    return [str(x) for x in raw]  # type: ignore[union-attr]
+    if not isinstance(raw, list | tuple):
+        raise TypeError(f"{BLOCKING_CHECKS} must list check names, not {type(raw).__name__}")
+    return [str(x) for x in raw]
 
 
 class PeriodParquetIOManager(UPathIOManager):
@@ -117,7 +120,7 @@ class PeriodParquetIOManager(UPathIOManager):
             raise dg.Failure(str(exc), allow_retries=False) from None
 
 
-class ValuesIOManager(dg.ConfigurableIOManagerFactory):
+class ValuesIOManager(dg.ConfigurableIOManagerFactory[PeriodParquetIOManager]):
     """Checked, period-partitioned data values as Parquet under ``base_dir``."""
 
     base_dir: str = Field(description="folder of the Parquet files (OPENIMIS_DHIS2_OUT/parquet)")

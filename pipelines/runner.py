@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import dagster as dg
-from dagster._utils.error import SerializableErrorInfo
+from dagster_shared.error import SerializableErrorInfo  # what step failure events carry
 
 from pipelines.automation import RANGE_END, RANGE_START
 from pipelines.checks import PROBLEM_LIST

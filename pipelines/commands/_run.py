@@ -19,6 +19,9 @@ from pipelines.commands._common import (
 )
 
 if TYPE_CHECKING:
+    import dagster as dg
+
+    from pipelines.assets import DatasetSpec
     from pipelines.resources import DHIS2Resource
     from pipelines.runner import RunOutcome
 
@@ -35,6 +38,49 @@ def failure_message(outcomes: Sequence[RunOutcome]) -> str:
         if not outcome.failed_checks():
             parts += outcome.failures
     return "; ".join(parts) or "the Dagster run failed (run with --verbose for details)"
+
+
+def _check_period_types(config_path: str, selected: Sequence[str]) -> None:
+    """A bad configuration file fails here, before any run; only monthly data sets are assets."""
+    from aggregations import load_config
+
+    config = load_config(config_path)
+    for code, period_type in (
+        ("OI_ENROLMENT", config.enrolment_period_type),
+        ("OI_CLAIMS", config.claims_period_type),
+    ):
+        if period_type != "Monthly" and code in selected:
+            raise CommandError(
+                f"{config_path}: {code} is configured {period_type}; the Dagster "
+                "assets are partitioned by month, so only Monthly is supported here"
+            )
+
+
+def _asset_keys(
+    selected: Sequence[DatasetSpec], *, push: bool, stored: bool, report: bool
+) -> list[dg.AssetKey]:
+    """The assets to materialise for ``selected``: the chain (without the push unless asked),
+    or the push alone for stored values; the run report after the monthly data sets."""
+    from pipelines.assets.report import REPORT_KEY
+
+    out: list[dg.AssetKey] = []
+    for spec in selected:
+        if stored:
+            out.append(spec.push_key)
+        else:
+            out += spec.keys if push else spec.keys[:-1]
+    if report and any(not s.yearly for s in selected):
+        out.append(REPORT_KEY)
+    return list(dict.fromkeys(out))
+
+
+def _complete_years(span: PeriodSpan) -> list[str]:
+    """The years of ``span`` that are over (a population is yearly); the others are announced."""
+    this_year = str(datetime.now(UTC).year)
+    for year in span.years:
+        if year >= this_year:
+            progress(f"OI_POPULATION {year} skipped: the year is not complete")
+    return [y for y in span.years if y < this_year]
 
 
 def run_datasets(
@@ -56,7 +102,6 @@ def run_datasets(
     checks passed.
     """
     from pipelines.assets import dataset_spec
-    from pipelines.assets.report import REPORT_KEY
     from pipelines.automation import MONTHLY_JOB, YEARLY_JOB
     from pipelines.definitions import build_definitions
     from pipelines.resources import DHIS2Resource
@@ -68,61 +113,31 @@ def run_datasets(
         check_database(url)
     settings = settings_for(args, span)
     if settings.config_path:
-        from aggregations import load_config
-
-        config = load_config(settings.config_path)  # a bad file fails here, before any run
-        for code, period_type in (
-            ("OI_ENROLMENT", config.enrolment_period_type),
-            ("OI_CLAIMS", config.claims_period_type),
-        ):
-            if period_type != "Monthly" and code in (args.dataset or ALL_DATASETS):
-                raise CommandError(
-                    f"{settings.config_path}: {code} is configured {period_type}; the Dagster "
-                    "assets are partitioned by month, so only Monthly is supported here"
-                )
+        _check_period_types(settings.config_path, args.dataset or ALL_DATASETS)
     defs = build_definitions(settings, dhis2=dhis2 or DHIS2Resource(), formats=formats)
-    codes = args.dataset or list(ALL_DATASETS)
-    specs = [dataset_spec(c) for c in dict.fromkeys(codes)]
-
-    def keys(selected):
-        out = []
-        for spec in selected:
-            if stored:
-                out.append(spec.push_key)
-            else:
-                out += spec.keys if push else spec.keys[:-1]
-        if report and any(not s.yearly for s in selected):
-            out.append(REPORT_KEY)
-        return list(dict.fromkeys(out))
-
+    specs = [dataset_spec(c) for c in dict.fromkeys(args.dataset or ALL_DATASETS)]
+    monthly = [s for s in specs if not s.yearly]
+    yearly = [s for s in specs if s.yearly]
     outcomes: list[RunOutcome] = []
 
-    def run(job: str, first: str, last: str, selected: list) -> None:
-        outcome = run_job(defs, job, first, last, keys(selected), verbose=args.verbose)
+    def run(job: str, first: str, last: str, selected: list[DatasetSpec]) -> None:
+        keys = _asset_keys(selected, push=push, stored=stored, report=report)
+        outcome = run_job(defs, job, first, last, keys, verbose=args.verbose)
         if outcome.interrupted:
             # Dagster turns Ctrl-C into a step failure; the command exits as interrupted (130).
             raise KeyboardInterrupt
         outcomes.append(outcome)
 
+    def run_monthly() -> None:
+        if monthly:
+            progress(f"{' + '.join(s.code for s in monthly)} for {span} into {settings.out_dir}")
+            run(MONTHLY_JOB, span.first, span.last, monthly)
+
     with environment({"OPENIMIS_DB_URL": url}):
-        monthly = [s for s in specs if not s.yearly]
-
-        def run_monthly() -> None:
-            if monthly:
-                progress(
-                    f"{' + '.join(s.code for s in monthly)} for {span} into {settings.out_dir}"
-                )
-                run(MONTHLY_JOB, span.first, span.last, monthly)
-
         if not report:
             run_monthly()
-        yearly = [s for s in specs if s.yearly]
-        this_year = str(datetime.now(UTC).year)
-        years = [y for y in span.years if y < this_year]
-        for y in span.years:
-            if yearly and y >= this_year:
-                progress(f"OI_POPULATION {y} skipped: the year is not complete")
-        if yearly and years:
+        years = _complete_years(span) if yearly else []
+        if years:
             progress(f"OI_POPULATION for {years[0]}..{years[-1]}")
             run(YEARLY_JOB, years[0], years[-1], yearly)
         if report:

@@ -65,7 +65,7 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_writer(tmp_path)
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(target)], cwd=ROOT,
+        [sys.executable, "-c", code, str(target)], check=False, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
     )  # fmt: skip
     assert done.returncode == -signal.SIGKILL
@@ -99,7 +99,7 @@ def test_full_disk_leaves_no_file(tmp_path):
     )
     target = tmp_path / "big.bin"
     done = subprocess.run(
-        [sys.executable, "-c", code, str(target)],
+        [sys.executable, "-c", code, str(target)], check=False,
         preexec_fn=_limited(10_000), capture_output=True, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
@@ -114,7 +114,7 @@ def test_cli_export_on_a_full_disk_leaves_no_partial_export(small_sqlite_url, tm
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DHIS2_", "DAGSTER_HOME"))}
     done = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "export", "--db", small_sqlite_url,
-         "--period", "202402", "--out", str(out), "--dataset", "OI_CLAIMS"],
+         "--period", "202402", "--out", str(out), "--dataset", "OI_CLAIMS"], check=False,
         preexec_fn=_limited(100_000),  # the Parquet files fit, the ADX / JSON exports do not
         capture_output=True, text=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
