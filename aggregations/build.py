@@ -19,6 +19,7 @@ import pandas as pd
 
 from adx.model import FRAME_COLUMNS, encode_options
 from adx.periods import Period
+from atomic_files import write_text
 
 from .catalogue import (
     AGE_UNKNOWN,
@@ -153,7 +154,7 @@ def _roll_up(
                 )
         written = None
         if config.unmapped_file is not None:
-            config.unmapped_file.write_text("\n".join(sorted(codes)) + "\n", encoding="utf-8")
+            write_text(config.unmapped_file, "\n".join(sorted(codes)) + "\n")
             written = config.unmapped_file
         raise UnmappedOrgUnitsError(codes, written)
     return org.astype("string")

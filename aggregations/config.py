@@ -229,6 +229,11 @@ def load_config(path: str | Path | None) -> CatalogueConfig:
         raise ConfigError(f"configuration file {path} does not exist") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"configuration file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); TOML files must be UTF-8"
+        ) from exc
     table = doc.get("catalogue", doc)
     if not isinstance(table, dict):
         raise ConfigError("catalogue: expected a table")

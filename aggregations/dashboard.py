@@ -55,7 +55,7 @@ def build_dashboard(
         chart("OI_VIZ_BY_ORG_UNIT", "Coverage, rejection and promptness by org unit", "PIVOT_TABLE",
               ind("OI_COVERAGE_RATE"), ind("OI_CLAIM_REJECTION_RATE"), ind("OI_SETTLEMENT_PROMPTNESS"),
               periods=("LAST_12_MONTHS",), **by_ou),
-        _data_quality_chart(config, data_sets, by_ou),
+        *_data_quality_charts(config, data_sets, by_ou),
         *_reporting_rate_charts(config, data_sets),
     ]  # fmt: skip
     return DashboardDefinition(
@@ -67,27 +67,35 @@ def build_dashboard(
     )
 
 
-def _data_quality_chart(
+def _data_quality_charts(
     config: CatalogueConfig, data_sets: Sequence[DataSetDefinition], by_ou: dict
-) -> ChartDefinition:
-    """Data-quality issues by org unit (last month: OI_DQ_INSUREES is a stock), by issue when known."""
-    codes = [config.code(x) for x in DQ_ELEMENTS]
-    issue_categories: list[str] = []
-    for ds in data_sets:
-        for element in ds.data_elements:
-            if element.code in codes:
-                issue_categories += [cat.code for cat in element.categories]
-    layout = {**by_ou, "columns": ("dx", *dict.fromkeys(issue_categories))}
-    return ChartDefinition(
-        config.code("OI_VIZ_DATA_QUALITY"),
-        "Data-quality issues by org unit, last month",
-        "PIVOT_TABLE",
-        tuple(ChartData("dataElement", code) for code in codes),
-        periods=("LAST_MONTH",),
-        optional=True,  # INDICATORS.md v1.1 elements; skipped while the catalogue lacks them
-        description="Source rows counted in catch-all options or excluded by a rule, per issue.",
-        **layout,
-    )
+) -> list[ChartDefinition]:
+    """Data-quality issues by org unit, last month (``OI_DQ_INSUREES`` is a stock), by issue: one
+    chart per element, because each element has its own issue category and DHIS2 analytics filters
+    every category dimension (``<category> in (...)``), so an element without that category would
+    show nothing in a chart that has it as a dimension."""
+    categories = {
+        element.code: tuple(cat.code for cat in element.categories)
+        for ds in data_sets
+        for element in ds.data_elements
+    }
+    charts = []
+    for element, what in zip(DQ_ELEMENTS, ("insuree", "claim"), strict=True):
+        code = config.code(element)
+        charts.append(
+            ChartDefinition(
+                config.code(f"OI_VIZ_DATA_QUALITY_{what.upper()}S"),
+                f"{what.capitalize()} data-quality issues by org unit, last month",
+                "PIVOT_TABLE",
+                (ChartData("dataElement", code),),
+                periods=("LAST_MONTH",),
+                optional=True,  # INDICATORS.md v1.1 elements; skipped while the catalogue lacks them
+                description=f"Source {what} rows counted in catch-all options or excluded by a "
+                "rule, per issue.",
+                **{**by_ou, "columns": ("dx", *categories.get(code, ()))},
+            )
+        )
+    return charts
 
 
 _PERIODS = {"Monthly": "LAST_12_MONTHS", "Quarterly": "LAST_4_QUARTERS", "Yearly": "LAST_5_YEARS"}

@@ -40,6 +40,11 @@ def load_mapping(path: Path) -> dict[tuple[str, str], str]:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"mapping_file: cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"mapping_file {path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     cols = set(reader.fieldnames or ())
     if not {"openimis_code", "dhis2_id"} <= cols:

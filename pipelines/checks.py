@@ -20,6 +20,10 @@ VALUES_VALID = "values_finite_non_negative"
 ADX_VALID = "adx_valid_against_xsd"
 PREFLIGHT = "dhis2_preflight"
 CONFLICTS = "conflicts_within_tolerance"
+# Metadata key of every check result: all its problems, as a JSON list of plain strings.
+PROBLEM_LIST = "all_problems"
+# Checks that must pass before a data set's values may be read by anything downstream.
+DATASET_BLOCKING_CHECKS = (RECONCILES, ORG_UNITS_MAPPED, VALUES_VALID)
 
 
 def dataset_check_specs(asset: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -83,6 +87,7 @@ def _result(
     metadata: dict[str, object] = {"problems": len(problems), **(extra or {})}
     if problems:
         metadata["details"] = bullet_list(list(problems))
+        metadata[PROBLEM_LIST] = dg.MetadataValue.json([str(p) for p in problems])
     return dg.AssetCheckResult(
         asset_key=asset,
         check_name=name,
@@ -144,7 +149,6 @@ def preflight(
         PREFLIGHT,
         errors,
         {
-            "all_problems": dg.MetadataValue.json(errors),
             "warnings": len(warnings),
             "warning_details": bullet_list(warnings),
         },
@@ -160,8 +164,10 @@ def conflicts(
         passed=passed,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
+            "problems": len(conflict_texts),
             "conflicts": len(conflict_texts),
             "tolerance": tolerance,
             "details": bullet_list(list(conflict_texts)),
+            PROBLEM_LIST: dg.MetadataValue.json(list(conflict_texts)),
         },
     )

@@ -16,10 +16,6 @@ import sys
 from pipelines import commands
 
 
-class CommandError(Exception):
-    """A failure to report as one line on stderr with exit code 1 (no traceback)."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openimis-dhis2",

@@ -7,6 +7,7 @@ when a run starts. Non-secret settings come from the environment (``pipelines.se
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import dagster as dg
 
@@ -17,6 +18,7 @@ from pipelines.assets.extract import build_snapshot_asset
 from pipelines.assets.push import build_push_asset
 from pipelines.assets.report import build_report_asset
 from pipelines.automation import build_jobs, build_schedules, log_run_failures
+from pipelines.io_manager import VALUES_IO_MANAGER, ValuesIOManager
 from pipelines.partitions import monthly_partitions, yearly_partitions
 from pipelines.resources import (
     CatalogueConfig,
@@ -27,6 +29,7 @@ from pipelines.resources import (
 )
 from pipelines.runner import LOGGERS
 from pipelines.settings import Settings
+from pipelines.storage import PARQUET_DIR
 
 
 def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
@@ -81,6 +84,7 @@ def build_definitions(
             "dhis2": dhis2 or dhis2_from_env(),
             "output": OutputDirectory(path=settings.out_dir, formats=formats),
             "catalogue": CatalogueConfig(path=settings.config_path),
+            VALUES_IO_MANAGER: ValuesIOManager(base_dir=str(Path(settings.out_dir) / PARQUET_DIR)),
         },
     )
 

@@ -13,17 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from adx.model import decode_options
-from pipelines.storage import dataset_path
+from pipelines.report.sources import load_values
 
 
 def _values(root: Path, code: str, periods: Sequence[str]) -> pd.DataFrame:
-    frames = [
-        pd.read_parquet(p) for pid in periods if (p := dataset_path(root, code, pid)).exists()
-    ]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=["data_element", "category_options", "value", "period"])
-    return pd.concat(frames, ignore_index=True)
+    """The checked values of ``code`` (the same gate as the export and push steps); periods
+    never computed are left out."""
+    return load_values(root, {code: periods})
 
 
 def _sum(

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from pydantic import Field
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from adx.dhis2.client import DHIS2Client
     from adx.dhis2.push import PushOptions
     from adx.dhis2.settings import DHIS2Settings
+    from aggregations.config import CatalogueConfig as Catalogue
 
 
 class OpenIMISDatabase(dg.ConfigurableResource):
@@ -132,7 +133,8 @@ class DHIS2Resource(dg.ConfigurableResource):
         return PushOptions(dry_run=self.dry_run, async_import=self.async_import)
 
     def client(self) -> DHIS2Client:
-        """A client for this instance; raises when DHIS2 is not configured."""
+        """A client for this DHIS2; raises ``dg.Failure`` when DHIS2 is not configured or has
+        no credentials."""
         from adx.dhis2.client import DHIS2Client
 
         settings = self.to_settings()
@@ -171,7 +173,7 @@ class CatalogueConfig(dg.ConfigurableResource):
 
     path: str | None = Field(default=None, description="TOML file (OPENIMIS_DHIS2_CONFIG)")
 
-    def load(self) -> Any:
+    def load(self) -> Catalogue:
         from aggregations import load_config
 
         return load_config(self.path)
@@ -194,7 +196,7 @@ def dhis2_from_env(
     env = os.environ if env is None else env
     settings = DHIS2Settings.from_env(env)
 
-    def secret(name: str) -> Any:
+    def secret(name: str) -> str | None:
         return dg.EnvVar(name) if env.get(name) else None
 
     return DHIS2Resource(

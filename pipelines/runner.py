@@ -14,11 +14,12 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import dagster as dg
+from dagster_shared.error import SerializableErrorInfo  # what step failure events carry
 
 from pipelines.automation import RANGE_END, RANGE_START
+from pipelines.checks import PROBLEM_LIST
 
 
 @dg.logger(description="One line per progress message on stderr; framework events are left out.")
@@ -46,27 +47,33 @@ def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
 LOGGERS = {"console": dg.colored_console_logger, "progress": progress_logger}
 
 
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One asset check evaluation of a run, with its problems as plain strings."""
+
+    asset: str  # asset key, e.g. "claims_dataset"
+    name: str  # check name, e.g. "totals_reconcile"
+    passed: bool
+    problems: tuple[str, ...] = ()  # every problem (from the check's ``all_problems`` metadata)
+    metadata: Mapping[str, object] = field(default_factory=dict)
+
+
 @dataclass
 class RunOutcome:
     """What the CLI needs from a run: success, metadata per asset, check results, failures."""
 
     run_id: str
     success: bool
-    materialized: dict[str, dict[str, Any]] = field(default_factory=dict)
-    checks: list[tuple[str, str, bool, dict[str, Any]]] = field(default_factory=list)
+    materialized: dict[str, dict[str, object]] = field(default_factory=dict)
+    checks: list[CheckOutcome] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    interrupted: bool = False  # a step was stopped by SIGINT / SIGTERM
 
-    def failed_checks(self) -> list[tuple[str, str, bool, dict[str, Any]]]:
-        return [c for c in self.checks if not c[2]]
-
-    def check(self, asset: str, name: str) -> tuple[str, str, bool, dict[str, Any]] | None:
-        for c in self.checks:
-            if c[0] == asset and c[1] == name:
-                return c
-        return None
+    def failed_checks(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if not c.passed]
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     """Metadata values to plain Python (``MetadataValue.value``)."""
     return getattr(value, "value", value)
 
@@ -143,27 +150,46 @@ def summarise(result: dg.ExecuteInProcessResult) -> RunOutcome:
             }
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             ev = event.asset_check_evaluation_data
+            metadata = {k: _plain(v) for k, v in ev.metadata.items()}
+            listed = metadata.get(PROBLEM_LIST) or []
             outcome.checks.append(
-                (
-                    ev.asset_key.to_user_string(),
-                    ev.check_name,
-                    bool(ev.passed),
-                    {k: _plain(v) for k, v in ev.metadata.items()},
+                CheckOutcome(
+                    asset=ev.asset_key.to_user_string(),
+                    name=ev.check_name,
+                    passed=bool(ev.passed),
+                    problems=tuple(str(p) for p in listed) if isinstance(listed, list) else (),
+                    metadata=metadata,
                 )
             )
         elif event.is_step_failure:
             error = event.step_failure_data.error
-            message = _root_message(error)
-            outcome.failures.append(f"{event.step_key}: {message}")
+            if _interrupted(error):
+                outcome.interrupted = True
+            outcome.failures.append(f"{event.step_key}: {_root_message(error)}")
     return outcome
 
 
-def _root_message(error: Any) -> str:
-    """The innermost user error's first line (Dagster wraps user exceptions)."""
-    while error is not None and getattr(error, "cause", None) is not None:
+def _root_message(error: SerializableErrorInfo | None) -> str:
+    """The user error's first line: Dagster's own wrappers are skipped, but not the user error's
+    own causes (a project error such as ``ConfigError`` names the file and key; its cause, e.g.
+    a codec error, does not)."""
+    while error is not None and error.cause is not None and _is_dagster_wrapper(error):
         error = error.cause
-    text = (getattr(error, "message", "") or "").strip()
+    text = (error.message if error is not None else "").strip()
     first = text.splitlines()[0] if text else "unknown error"
     # "module.ExceptionClass: message" -> "message"
     head, sep, rest = first.partition(": ")
     return rest if sep and "." in head and " " not in head else first
+
+
+def _interrupted(error: SerializableErrorInfo | None) -> bool:
+    while error is not None:
+        if error.cls_name in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
+            return True
+        error = error.cause
+    return False
+
+
+def _is_dagster_wrapper(error: SerializableErrorInfo) -> bool:
+    """Dagster's wrapper of a user exception (``DagsterExecutionStepExecutionError``, ...)."""
+    return error.cls_name is not None and error.cls_name.startswith("Dagster")

@@ -56,6 +56,8 @@ RATE_INSUREE_HISTORY = 0.02
 RATE_INSUREE_DELETED = 0.005
 RATE_FAMILY_HISTORY = 0.01
 RATE_FAMILY_DELETED = 0.002
+MIN_FAMILIES_ONE_DELETED = 100  # from this many families a chunk has at least one deleted family
+FAMILY_DELETED_STREAM = 1014  # RNG stream of that one family (the other draws never move)
 RATE_LATE_MEMBER = 0.03  # members added to the family during the span
 
 
@@ -507,6 +509,14 @@ def _mess(
     fvt[fdel] = families["ValidityFrom"][fdel] + pd.to_timedelta(
         rng.integers(30, 500, fdel.sum()), unit="D"
     )
+    if not fdel.any() and n_fam >= MIN_FAMILIES_ONE_DELETED:
+        # A small chunk still gets one deleted family (its members stay current: the
+        # FAMILY_DELETED data-quality issue), from its own stream so that nothing else changes.
+        own = np.random.default_rng([ctx.seed, FAMILY_DELETED_STREAM])
+        k = int(own.integers(n_fam))
+        fvt.iloc[k] = families["ValidityFrom"].iloc[k] + pd.Timedelta(
+            days=int(own.integers(30, 500))
+        )
     families["ValidityTo"] = fvt
     families["LegacyID"] = nullable_int(np.zeros(n_fam, np.int64), np.ones(n_fam, bool))
     fh = np.flatnonzero(rng.random(n_fam) < RATE_FAMILY_HISTORY)

@@ -68,6 +68,36 @@ class _SnapshotSource(Protocol):
     ) -> MetadataSnapshot: ...
 
 
+class MetadataCache:
+    """A ``metadata_snapshot`` source that asks DHIS2 once for many pre-flights (one per period of
+    a range) instead of once each: it fetches again only when asked about a data set or org unit
+    it has not fetched yet, and then for everything asked so far."""
+
+    def __init__(self, source: _SnapshotSource, org_units: Iterable[str] = ()) -> None:
+        self.source = source
+        self._data_sets: set[str] = set()
+        self._org_units: set[str] = set(org_units)  # e.g. every org unit of the run's scope
+        self._snapshot: MetadataSnapshot | None = None
+        self.fetches = 0
+
+    def metadata_snapshot(
+        self, data_sets: Iterable[str], org_units: Iterable[str] | None = None
+    ) -> MetadataSnapshot:
+        wanted_ds, wanted_ou = set(data_sets), set(org_units or ())
+        if (
+            self._snapshot is None
+            or not wanted_ds <= self._data_sets
+            or not wanted_ou <= self._org_units
+        ):
+            self._data_sets |= wanted_ds
+            self._org_units |= wanted_ou
+            self._snapshot = self.source.metadata_snapshot(
+                sorted(self._data_sets), sorted(self._org_units)
+            )
+            self.fetches += 1
+        return self._snapshot
+
+
 _MONTHS_PER_TYPE = {"Monthly": 1, "BiMonthly": 2, "Quarterly": 3, "SixMonthly": 6, "Yearly": 12}
 
 

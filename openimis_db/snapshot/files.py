@@ -1,12 +1,11 @@
-"""Atomic files: Parquet per table and the manifest, each written to a temporary name in the same
-folder, fsynced, then renamed (a reader never sees a half-written file)."""
+"""Snapshot files: Parquet per table and the manifest, each written atomically with
+``atomic_files`` (a temporary name in the same folder, fsynced, then renamed: a reader never sees
+a half-written file)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,20 +13,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from atomic_files import PendingFile, write_bytes
+
 from .model import DateWindow, Snapshot, SnapshotError, SnapshotTable, TableRead
 
-__all__ = ["ParquetSink", "write_manifest", "load_snapshot", "MANIFEST", "atomic_write_bytes"]
+__all__ = ["ParquetSink", "write_manifest", "load_snapshot", "MANIFEST"]
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class ParquetSink:
@@ -37,13 +30,16 @@ class ParquetSink:
     0 rows still has its typed columns)."""
 
     def __init__(self, directory: Path, table: str, schema: pa.Schema) -> None:
-        self.final = directory / f"{table}.parquet"
+        self._file = PendingFile(directory / f"{table}.parquet")
+        self.final = self._file.final
+        self.tmp = self._file.path
         self.schema = schema
-        fd, tmp = tempfile.mkstemp(prefix=f".{table}.", suffix=".parquet.tmp", dir=directory)
-        os.close(fd)
-        self.tmp = Path(tmp)
         self.rows = 0
-        self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        try:
+            self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        except BaseException:
+            self._file.discard()
+            raise
 
     def write(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
@@ -56,29 +52,12 @@ class ParquetSink:
     def close(self) -> int:
         """Finish the file, fsync, rename into place; return its size in bytes."""
         self._writer.close()
-        with open(self.tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(self.tmp, self.final)
-        return self.final.stat().st_size
+        return self._file.commit().stat().st_size
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):  # already failing; the temp file goes either way
             self._writer.close()
-        self.tmp.unlink(missing_ok=True)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+        self._file.discard()
 
 
 def write_manifest(snapshot: Snapshot) -> Path:
@@ -99,7 +78,7 @@ def write_manifest(snapshot: Snapshot) -> Path:
         "reads": [r.to_json() for r in snapshot.reads],
     }
     path = snapshot.directory / MANIFEST
-    atomic_write_bytes(path, json.dumps(body, indent=2).encode("utf-8"))
+    write_bytes(path, json.dumps(body, indent=2).encode("utf-8"))
     return path
 
 

@@ -9,18 +9,12 @@ from dagster import AssetExecutionContext
 
 from pipelines import checks
 from pipelines.assets import DatasetSpec
+from pipelines.io_manager import BLOCKING_CHECKS, VALUES_IO_MANAGER, verdict_metadata
 from pipelines.partitions import context_periods
-from pipelines.previews import markdown_table, paths_metadata
+from pipelines.previews import markdown_table
 from pipelines.resources import CatalogueConfig, OutputDirectory
-from pipelines.storage import (
-    MissingInputError,
-    dataset_path,
-    org_units_path,
-    snapshot_dir,
-    write_by_period,
-    write_parquet,
-    write_reconciliation,
-)
+from pipelines.storage import MissingInputError, snapshot_dir, write_reconciliation
+from pipelines.values_store import DatasetValues
 
 
 def unmapped_of(exc: Exception) -> list[str]:
@@ -38,6 +32,7 @@ def build_dataset_asset(
     retry_policy: dg.RetryPolicy | None,
 ) -> dg.AssetsDefinition:
     key = spec.dataset_key
+    check_specs = checks.dataset_check_specs(key)
 
     @dg.asset(
         key=key,
@@ -46,7 +41,10 @@ def build_dataset_asset(
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         retry_policy=retry_policy,
-        check_specs=checks.dataset_check_specs(key),
+        check_specs=check_specs,
+        # The values are published for downstream assets only when these checks passed.
+        io_manager_key=VALUES_IO_MANAGER,
+        metadata={BLOCKING_CHECKS: [c.name for c in check_specs if c.blocking]},
         kinds={"pandas", "parquet"},
         description=f"DHIS2 data set {spec.code}: data values by org unit, period and category "
         "options, computed in DuckDB from the run's snapshot.",
@@ -55,7 +53,7 @@ def build_dataset_asset(
         context: AssetExecutionContext,
         output: OutputDirectory,
         catalogue: CatalogueConfig,
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    ) -> Iterator[dg.Output[DatasetValues] | dg.AssetCheckResult]:
         from aggregations import UnmappedOrgUnitsError, compute_dataset, org_units, reconcile
         from openimis_db.snapshot import SnapshotError, load_snapshot
 
@@ -80,21 +78,24 @@ def build_dataset_asset(
             raise dg.Failure(str(exc), allow_retries=False) from exc
         build_s = time.perf_counter() - started
         problems = reconcile(snapshot, spec.code, frame, periods, config)
-        org_units_frame = units
-        paths = write_by_period(frame, periods, lambda pid: dataset_path(root, spec.code, pid))
         write_reconciliation(root, spec.code, [p.id for p in periods], problems)
         # The DHIS2 org units this data set answers for (stale-value removal scope), including
-        # those without any value this time.
-        scope = org_units_frame.loc[org_units_frame["side"] == spec.side, ["org_unit"]].dropna()
-        write_parquet(
-            scope.drop_duplicates().reset_index(drop=True), org_units_path(root, spec.code)
-        )
+        # those without any value this time; the IO manager keeps them with the values.
+        scope = units.loc[units["side"] == spec.side, "org_unit"].dropna()
+        results = [
+            checks.reconciliation(key, problems),
+            checks.org_units_mapped(key, [], len(units)),
+            checks.values_valid(key, frame),
+        ]
+        # Checks first: the IO manager publishes the values only if they passed.
+        yield from results
         counts = frame.groupby("period").size().to_dict() if len(frame) else {}
         context.log.info(
             f"{spec.code}: {len(frame):,} values, {frame['org_unit'].nunique()} org units, "
             f"{periods[0].id}..{periods[-1].id}"
         )
-        yield dg.MaterializeResult(
+        yield dg.Output(
+            DatasetValues(frame, tuple(sorted(set(scope.astype(str))))),
             metadata={
                 "values": len(frame),
                 "org_units": int(frame["org_unit"].nunique()),
@@ -105,14 +106,9 @@ def build_dataset_asset(
                     sorted(frame["data_element"].unique().tolist())
                 ),
                 "seconds": round(build_s, 3),
-                "files": paths_metadata(paths),
                 "preview": markdown_table(frame),
+                **verdict_metadata(results),
             },
-            check_results=[
-                checks.reconciliation(key, problems),
-                checks.org_units_mapped(key, [], len(org_units_frame)),
-                checks.values_valid(key, frame),
-            ],
         )
 
     return _dataset

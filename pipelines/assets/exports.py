@@ -2,20 +2,22 @@
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from adx.model import frame_to_values
+from adx.model import DataValue, frame_to_values
+from atomic_files import PendingFile, atomic_open, atomic_path
 from pipelines import checks
 from pipelines.assets import DatasetSpec
-from pipelines.partitions import context_periods
 from pipelines.previews import paths_metadata
 from pipelines.resources import DHIS2Resource, OutputDirectory
-from pipelines.storage import dataset_path, export_path, read_periods
+from pipelines.storage import export_path
+from pipelines.values_store import StoredPeriods
 
 
 def export_timestamp() -> datetime:
@@ -24,6 +26,33 @@ def export_timestamp() -> datetime:
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=UTC)
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def write_adx_file(
+    values: Sequence[DataValue], target: Path, exported: datetime, *, keep: bool
+) -> tuple[int, list[str]]:
+    """Write and XSD-validate one ADX document; publish it at ``target`` only when ``keep``.
+
+    Validated before it is renamed into place, so the final name never holds a partial file.
+    Without ``keep`` (JSON-only exports) the document is validated under a temporary name beside
+    the target and removed.
+    """
+    from adx.adx_xml import write_adx
+    from adx.xsd import validate_adx
+
+    def write_and_validate(path: Path) -> tuple[int, list[str]]:
+        with open(path, "wb") as out:
+            count = write_adx(values, out, exported=exported)
+        return count, list(validate_adx(path))
+
+    if keep:
+        with atomic_path(target) as tmp:
+            return write_and_validate(tmp)
+    pending = PendingFile(target)
+    try:
+        return write_and_validate(pending.path)
+    finally:
+        pending.discard()
 
 
 def build_export_asset(
@@ -36,7 +65,7 @@ def build_export_asset(
     @dg.asset(
         key=key,
         group_name="exports",
-        deps=[spec.dataset_key],
+        ins={"values": dg.AssetIn(spec.dataset_key)},
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         retry_policy=retry_policy,  # the pre-flight reads DHIS2 metadata
@@ -49,14 +78,14 @@ def build_export_asset(
         context: AssetExecutionContext,
         output: OutputDirectory,
         dhis2: DHIS2Resource,
+        values: StoredPeriods,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        from adx.adx_xml import sort_values, write_adx
-        from adx.dhis2.preflight import preflight
+        from adx.adx_xml import sort_values
+        from adx.dhis2.preflight import MetadataCache, preflight
         from adx.dvs_json import write_json
-        from adx.xsd import validate_adx
 
-        periods = context_periods(context)
         root = output.root
+        root.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         exported = export_timestamp()
         files: list[str] = []
@@ -65,41 +94,41 @@ def build_export_asset(
         adx_errors: dict[str, list[str]] = {}
         problems: list[object] | None = None
         with ExitStack() as stack:
-            client = None
+            metadata = None
             if dhis2.configured:
+                # DHIS2's metadata for the whole scope, read once for every period of the range.
                 client = stack.enter_context(dhis2.client())
+                metadata = MetadataCache(client, values.org_units())
                 problems = []
             # One period at a time: memory stays bounded by a month, whatever the range.
-            for period in periods:
-                frame = read_periods(
-                    {period.id: dataset_path(root, spec.code, period.id)},
-                    f"asset {spec.dataset_key.path[-1]!r}",
-                )
-                values = sort_values(frame_to_values(frame))
-                adx_file = export_path(root, spec.code, period.id, "adx")
-                json_file = export_path(root, spec.code, period.id, "json")
+            for period, frame in values:
+                data_values = sort_values(frame_to_values(frame))
+                adx_file = export_path(root, spec.code, period, "adx")
+                json_file = export_path(root, spec.code, period, "json")
                 for previous in (adx_file, json_file):
                     previous.unlink(missing_ok=True)  # never leave a file of an earlier run
-                if not values:
+                if not data_values:
                     # An ADX document needs at least one group: say so, write no invalid file.
-                    empty.append(period.id)
-                    context.log.warning(f"{spec.code} {period.id}: no values, no file written")
+                    empty.append(period)
+                    context.log.warning(f"{spec.code} {period}: no values, no file written")
                     continue
                 # The ADX is always written and validated (the XSD check gates the push), and
-                # removed afterwards when only JSON was asked for.
-                with open(adx_file, "wb") as out:
-                    written[period.id] = write_adx(values, out, exported=exported)
-                adx_errors[str(adx_file)] = list(validate_adx(adx_file))
+                # kept only when asked for.
+                written[period], adx_errors[str(adx_file)] = write_adx_file(
+                    data_values, adx_file, exported, keep=output.keep_adx
+                )
                 if output.keep_adx:
                     files.append(str(adx_file))
-                else:
-                    adx_file.unlink()
                 if output.keep_json:
-                    with open(json_file, "wb") as out:
-                        write_json(values, out)
+                    try:
+                        with atomic_open(json_file, "wb") as out:
+                            write_json(data_values, out)
+                    except BaseException:
+                        adx_file.unlink(missing_ok=True)  # a period's files: both or neither
+                        raise
                     files.append(str(json_file))
-                if client is not None:
-                    problems += preflight(values, client)
+                if metadata is not None:
+                    problems += preflight(data_values, metadata)
         export_s = time.perf_counter() - started
 
         yield checks.adx_valid(key, adx_errors)

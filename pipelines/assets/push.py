@@ -12,10 +12,9 @@ from adx.dhis2.ledger import PushLedger
 from adx.model import frame_to_values
 from pipelines import checks
 from pipelines.assets import DatasetSpec
-from pipelines.partitions import context_periods
 from pipelines.push_period import PeriodPush, PushTotals, push_period
 from pipelines.resources import CatalogueConfig, DHIS2Resource, OutputDirectory
-from pipelines.storage import dataset_path, org_units_path, read_periods
+from pipelines.values_store import StoredPeriods
 
 
 def build_push_asset(
@@ -29,6 +28,10 @@ def build_push_asset(
     @dg.asset(
         key=key,
         group_name="dhis2",
+        # The values come from the data set through the IO manager, which hands them out only
+        # when the data set's blocking checks passed (also in a push-only or retried run); the
+        # export (XSD, pre-flight) runs first within a run.
+        ins={"values": dg.AssetIn(spec.dataset_key)},
         deps=[spec.export_key],
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -47,8 +50,8 @@ def build_push_asset(
         output: OutputDirectory,
         dhis2: DHIS2Resource,
         catalogue: CatalogueConfig,
+        values: StoredPeriods,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        periods = context_periods(context)
         if not dhis2.configured:
             context.log.warning(f"{spec.code}: DHIS2_URL is not set, push skipped")
             # No materialization (nothing reached DHIS2); the check output is required, so it
@@ -60,41 +63,39 @@ def build_push_asset(
                 metadata={"skipped": "DHIS2_URL not set: nothing pushed"},
             )
             return
-        root = output.root
         data_set = catalogue.load().code(spec.code)  # the configured (possibly overridden) code
-        scope_org_units = _scope_org_units(root, spec)
+        root = output.root
+        # The org units the data set answered for (kept with its checked values), widened by
+        # the push ledger to every org unit pushed to before.
+        scope_org_units = values.org_units()
         ledger = PushLedger(dhis2.ledger_path or root / LEDGER_NAME)
         started = time.perf_counter()
         outcomes: list[PeriodPush] = []
         options = dhis2.push_options()
         with dhis2.client() as client:
             # One period at a time (memory bounded by a month); DHIS2 sees one import per period.
-            for period in periods:
-                frame = read_periods(
-                    {period.id: dataset_path(root, spec.code, period.id)},
-                    f"asset {spec.dataset_key.path[-1]!r}",
-                )
+            for period, frame in values:
                 outcome = push_period(
                     client, list(frame_to_values(frame)), options,
-                    data_set=data_set, period=period.id, scope_org_units=scope_org_units,
-                    ledger=ledger, run_id=context.run_id, tolerance=dhis2.conflict_tolerance,
+                    data_set=data_set, period=period, scope_org_units=scope_org_units,
+                    ledger=ledger, run_id=context.run.run_id, tolerance=dhis2.conflict_tolerance,
                     complete=dhis2.complete,
                 )  # fmt: skip
                 outcomes.append(outcome)
                 context.log.info(
-                    f"{spec.code} {period.id} → {dhis2.redacted_url}: {outcome.result.summary()}"
+                    f"{spec.code} {period} → {dhis2.redacted_url}: {outcome.result.summary()}"
                 )
                 if outcome.refused:
                     # DHIS2 refused the import as a whole (unknown data set, no access):
                     # retrying cannot help, and nothing may be deleted after a failed push.
                     raise dg.Failure(
-                        f"DHIS2 rejected the {spec.code} {period.id} import: "
+                        f"DHIS2 rejected the {spec.code} {period} import: "
                         f"{outcome.result.summary()}",
                         allow_retries=False,
                     )
                 if outcome.sync is None:
                     context.log.warning(
-                        f"{spec.code} {period.id}: stale-value removal skipped (push not clean)"
+                        f"{spec.code} {period}: stale-value removal skipped (push not clean)"
                     )
         totals = PushTotals.of(outcomes, dry_run=dhis2.dry_run)
         context.log.info(f"{spec.code}: {totals.stale_summary}; {totals.completeness_summary}")
@@ -134,11 +135,3 @@ def build_push_asset(
         )
 
     return _push
-
-
-def _scope_org_units(root, spec: DatasetSpec) -> list[str]:
-    """Every DHIS2 org unit the data set answers for, as saved by the data set step."""
-    frame = read_periods(
-        {"org units": org_units_path(root, spec.code)}, f"org units of {spec.code}"
-    )
-    return sorted(frame["org_unit"].dropna().astype(str).unique())

@@ -130,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
 
     report = anonymise(args.source, args.target, options, progress=progress)
     if args.report is not None:
-        args.report.write_text(report.to_json() + "\n", encoding="utf-8")
+        from atomic_files import write_text
+
+        write_text(args.report, report.to_json() + "\n")
     print(report.summary())
     return 0

@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     bundle = build_bundle(build_catalogue(config, products))
     text = json.dumps(bundle, indent=2, ensure_ascii=False)
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+        from atomic_files import write_text
+
+        write_text(args.out, text + "\n")
         progress(f"metadata bundle written to {args.out}")
     elif not args.push:
         sys.stdout.write(text + "\n")

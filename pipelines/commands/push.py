@@ -22,6 +22,12 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--async", dest="async_", action="store_true", help="import as a DHIS2 job and poll it"
     )
+    parser.add_argument(
+        "--stored",
+        action="store_true",
+        help="push the values an earlier export or push computed under --out, without "
+        "recomputing them (no database needed); refused unless their blocking checks passed",
+    )
     parser.set_defaults(func=run)
 
 
@@ -100,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from pipelines.commands._run import raise_on_failure, run_datasets
 
     dhis2 = require_dhis2(dry_run=args.dry_run or None, async_import=args.async_ or None)
-    outcomes = run_datasets(args, args.period, push=True, dhis2=dhis2)
+    outcomes = run_datasets(args, args.period, push=True, dhis2=dhis2, stored=args.stored)
     print_push_summaries(outcomes)
     raise_on_failure(outcomes)
     progress("pushed" if not dhis2.dry_run else "dry run done, nothing stored")

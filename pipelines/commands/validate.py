@@ -28,12 +28,11 @@ def run(args: argparse.Namespace) -> int:
     outcomes = run_datasets(args, args.period, push=False, dhis2=dhis2)
     problems = 0
     for outcome in outcomes:
-        for asset, name, passed, meta in outcome.checks:
-            if name not in (PREFLIGHT, ADX_VALID) or passed:
+        for check in outcome.checks:
+            if check.name not in (PREFLIGHT, ADX_VALID) or check.passed:
                 continue
-            listed = meta.get("all_problems") or str(meta.get("details", "")).splitlines()
-            for line in listed:
-                print(f"{asset}: {str(line).lstrip('- ')}")
+            for problem in check.problems:
+                print(f"{check.asset}: {problem}")
                 problems += 1
     failed_runs = [o for o in outcomes if not o.success]
     if problems:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from atomic_files import write_text
 from pipelines.report.model import PushOutcome, ReportData, ReportInput, compute
 from pipelines.report.render import render_html
 from pipelines.report.sources import load_reconciliation, load_values, summary_markdown
-from pipelines.report.write import write_atomic
 from pipelines.storage import report_path
 
 
@@ -50,7 +50,7 @@ def write_run_report(
     data = compute(report)
     target = path or report_path(root, months[0], months[-1])
     html = render_html(report, data)
-    write_atomic(target, html)
+    write_text(target, html)
     problems = sum(len(r.problems) for r in report.reconciliation)
     markdown = summary_markdown(data, target, problems, len(report.pushes))
     return WrittenReport(target, data, markdown, len(html.encode()))

@@ -9,19 +9,27 @@ from pathlib import Path
 import pandas as pd
 
 from adx.model import FRAME_COLUMNS
+from pipelines.checks import DATASET_BLOCKING_CHECKS
 from pipelines.report.model import PushOutcome, ReconciliationOutcome, ReportData
-from pipelines.storage import dataset_path, reconciliation_path
+from pipelines.storage import reconciliation_path, values_path
+from pipelines.values_store import open_materialised
 
 
 def load_values(root: Path, codes: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """The data values of each data set code for its periods (missing files are skipped)."""
-    frames = [
-        pd.read_parquet(path)
-        for code, periods in codes.items()
-        for pid in periods
-        if (path := dataset_path(root, code, pid)).exists()
-    ]
-    frames = [f for f in frames if len(f)]
+    """The checked data values of each data set code for its periods, through the same gate as
+    the export and push steps (values whose blocking checks failed are refused); periods never
+    computed are left out."""
+    from pipelines.assets import dataset_spec
+
+    frames = []
+    for code, periods in codes.items():
+        key = dataset_spec(code).dataset_key
+        stored = open_materialised(
+            {pid: values_path(root, key.path[-1], pid) for pid in periods},
+            DATASET_BLOCKING_CHECKS,
+            f"asset {key.to_user_string()!r}",
+        )
+        frames += [frame for _, frame in stored if len(frame)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in FRAME_COLUMNS})
     return pd.concat(frames, ignore_index=True)

@@ -12,12 +12,9 @@ import requests
 from adx.dhis2.metadata import build_bundle
 from adx.model import (
     Catalogue,
-    Category,
-    CategoryOption,
     ChartData,
     ChartDefinition,
     DashboardDefinition,
-    DataElement,
     DefinitionError,
 )
 from aggregations import build_catalogue, load_config
@@ -128,29 +125,53 @@ def test_deterministic(catalogue):
     assert build_bundle(catalogue) == build_bundle(catalogue)
 
 
-def _with_dq(catalogue: Catalogue) -> Catalogue:
-    """The catalogue plus v1.1 data-quality elements (as the duckdb branch adds them)."""
-    issue = Category("DQ_ISSUE", "Issue", (CategoryOption("DQ_DOB_MISSING", "DOB missing"),
-                                           CategoryOption("DQ_SEX_UNKNOWN", "Sex unknown")))  # fmt: skip
-    data_sets = []
-    for ds in catalogue.data_sets:
-        extra = {"OI_ENROLMENT": "OI_DQ_INSUREES", "OI_CLAIMS": "OI_DQ_CLAIMS"}.get(ds.code)
-        elements = ds.data_elements + ((DataElement(extra, extra, (issue,)),) if extra else ())
-        data_sets.append(dataclasses.replace(ds, data_elements=elements))
+# INDICATORS.md v1.1, "Data quality": the issue options of each element (written out here).
+DQ_ISSUES = {
+    "OI_DQ_INSUREES": ("INSUREE_ISSUE", ("DOB_MISSING", "DOB_FUTURE", "AGE_OVER_110", "SEX_UNKNOWN",
+                                         "FAMILY_DELETED")),
+    "OI_DQ_CLAIMS": ("CLAIM_ISSUE", ("DATE_TO_BEFORE_FROM", "CLAIMED_BEFORE_VISIT",
+                                     "APPROVED_OVER_CLAIMED", "STATUS_OTHER", "INSUREE_DELETED",
+                                     "VALUATED_WITHOUT_LINES", "PROCESSED_BEFORE_CLAIMED")),
+}  # fmt: skip
+DQ_CHARTS = {
+    "OI_VIZ_DATA_QUALITY_INSUREES": "OI_DQ_INSUREES",
+    "OI_VIZ_DATA_QUALITY_CLAIMS": "OI_DQ_CLAIMS",
+}
+
+
+def _without_dq(catalogue: Catalogue) -> Catalogue:
+    """The catalogue as before v1.1: no data-quality elements."""
+    data_sets = tuple(
+        dataclasses.replace(
+            ds, data_elements=tuple(de for de in ds.data_elements if de.code not in DQ_ISSUES)
+        )
+        for ds in catalogue.data_sets
+    )
     dashboard = build_dashboard(load_config(None), data_sets)
-    return Catalogue(tuple(data_sets), catalogue.indicators, (dashboard,))
+    return Catalogue(data_sets, catalogue.indicators, (dashboard,))
 
 
-def test_data_quality_chart_appears_with_the_elements(catalogue):
-    assert "OI_VIZ_DATA_QUALITY" not in {
-        v["code"] for v in build_bundle(catalogue)["visualizations"]
-    }
-    bundle = build_bundle(_with_dq(catalogue))
+def test_data_quality_charts_one_per_element_by_its_own_issue(catalogue):
+    """v1.1 catalogue: one pivot table per data-quality element, by org unit and by that element's
+    issue category (the two elements have different categories: one chart holding both by both
+    categories would show nothing, as DHIS2 analytics filters every category dimension)."""
+    before = {v["code"] for v in build_bundle(_without_dq(catalogue))["visualizations"]}
+    assert not before & set(DQ_CHARTS)  # optional: no element, no chart
+    bundle = build_bundle(catalogue)
     codes = _codes_by_id(bundle)
-    (dq,) = [v for v in bundle["visualizations"] if v["code"] == "OI_VIZ_DATA_QUALITY"]
-    assert _items(dq, codes) == {"OI_DQ_INSUREES", "OI_DQ_CLAIMS"}
-    assert [codes.get(d["id"], d["id"]) for d in dq["columns"]] == ["dx", "DQ_ISSUE"]
-    assert dq["rows"] == [{"id": "ou"}] and dq["relativePeriods"] == {"lastMonth": True}
+    charts = {v["code"]: v for v in bundle["visualizations"] if v["code"] in DQ_CHARTS}
+    assert set(charts) == set(DQ_CHARTS)
+    for chart_code, element in DQ_CHARTS.items():
+        dq = charts[chart_code]
+        issue, options = DQ_ISSUES[element]
+        assert _items(dq, codes) == {element}
+        assert [codes.get(d["id"], d["id"]) for d in dq["columns"]] == ["dx", issue]
+        assert dq["rows"] == [{"id": "ou"}] and dq["relativePeriods"] == {"lastMonth": True}
+        (dimension,) = dq["categoryDimensions"]
+        assert codes[dimension["category"]["id"]] == issue
+        assert [codes[o["id"]] for o in dimension["categoryOptions"]] == [
+            f"{issue}_{o}" for o in options
+        ]
 
 
 def test_errors_name_the_chart(catalogue):
@@ -170,6 +191,10 @@ def test_errors_name_the_chart(catalogue):
     bad_period = dataclasses.replace(bad_type, chart_type="LINE", periods=("LAST_12_MOONS",))
     with pytest.raises(DefinitionError, match="LAST_12_MOONS"):
         build_bundle(with_chart(bad_period))
+    other_category = ChartDefinition("C3", "c", "PIVOT_TABLE", (ChartData("dataElement", "OI_CLAIMS"),),
+                                     columns=("dx", "PRODUCT"), rows=("ou",), filters=("pe",))  # fmt: skip
+    with pytest.raises(DefinitionError, match=r"C3.*'OI_CLAIMS' has no category 'PRODUCT'"):
+        build_bundle(with_chart(other_category))
     optional = dataclasses.replace(missing, optional=True)
     with pytest.raises(DefinitionError, match="dashboard 'D' has no chart"):
         build_bundle(with_chart(optional))
@@ -187,7 +212,8 @@ def _stats(body, klass: str) -> dict:
 
 
 def test_emulator_imports_and_second_import_changes_nothing(dhis2_emulator, catalogue):
-    bundle = build_bundle(_with_dq(catalogue))
+    bundle = build_bundle(catalogue)
+    assert set(DQ_CHARTS) <= {v["code"] for v in bundle["visualizations"]}
     status, body = _post(dhis2_emulator, bundle)
     assert status == 200, body
     assert _stats(body, ".Visualization")["created"] == len(bundle["visualizations"])

@@ -15,12 +15,12 @@ from decimal import Decimal
 import pytest
 
 from adx.periods import month_range
-from aggregations import CatalogueConfig
+from aggregations import CatalogueConfig, compute_dataset, snapshot_reads
 from openimis_db import tables as t
 from openimis_db.engine import make_engine
+from openimis_db.snapshot import read_snapshot
 
 from .rows import Rows, base_geography, create_schema
-from .snap import compute_dataset
 
 MONTHS = month_range("202401", "202403")
 
@@ -72,7 +72,11 @@ def enrolment(request, tmp_path_factory):
     try:
         create_schema(engine)
         build().write(engine)
-        yield compute_dataset(engine, "OI_ENROLMENT", MONTHS, CatalogueConfig())
+        # What a run does: snapshot the tables the data set needs, then compute from the snapshot.
+        config = CatalogueConfig()
+        reads = snapshot_reads(["OI_ENROLMENT"], MONTHS, config)
+        snapshot = read_snapshot(engine, reads, tmp_path_factory.mktemp("expiry_snapshot"))
+        yield compute_dataset(snapshot, "OI_ENROLMENT", MONTHS, config)
     finally:
         engine.dispose()
         if dbname is not None:

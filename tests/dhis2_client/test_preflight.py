@@ -202,3 +202,26 @@ def test_a_client_is_asked_for_the_snapshot_of_the_values_data_sets_and_org_unit
 
     pf.preflight(iter([cases(), cases(ou="OU_456")]), FakeClient(), today=TODAY)
     assert calls == [(["DS_MAL"], ["OU_123", "OU_456"])]
+
+
+def test_metadata_cache_asks_dhis2_once_for_a_range_and_again_for_what_is_new():
+    """The export pre-flights every period; DHIS2 is asked once for the whole scope, and again
+    (for everything asked so far) only when a period names an org unit or data set not fetched."""
+    asked: list[tuple[list[str], list[str]]] = []
+
+    class Source:
+        def metadata_snapshot(self, data_sets, org_units=None):
+            asked.append((list(data_sets), list(org_units or [])))
+            return MetadataSnapshot({})
+
+    cache = pf.MetadataCache(Source(), ["OU_1", "OU_2"])
+    first = cache.metadata_snapshot(["DS_MAL"], ["OU_1"])
+    assert cache.metadata_snapshot(["DS_MAL"], ["OU_2", "OU_1"]) is first
+    assert asked == [(["DS_MAL"], ["OU_1", "OU_2"])]
+    cache.metadata_snapshot(["DS_MAL"], ["OU_3"])
+    cache.metadata_snapshot(["DS_OTHER"], [])
+    assert asked[1:] == [
+        (["DS_MAL"], ["OU_1", "OU_2", "OU_3"]),
+        (["DS_MAL", "DS_OTHER"], ["OU_1", "OU_2", "OU_3"]),
+    ]
+    assert cache.fetches == 3

@@ -311,3 +311,25 @@ def test_versioned_paths(emu):
     r37 = requests.post(emu.url + "/api/37/dataValueSets", json=payload, auth=emu.admin_auth)
     assert r37.status_code == 200  # before 2.38: the bare ImportSummary, always 200
     assert r37.json()["responseType"] == "ImportSummary" and r37.json()["status"] == "WARNING"
+
+
+@pytest.mark.dhis2_profiles("2.43")  # DefaultDataEntryService.validateUserAccess (2.43.1)
+def test_org_unit_outside_user_hierarchy_e8011_rejects_the_group(emu):
+    """2.43 checks the user's hierarchy per group, before any value: one org unit outside it
+    rejects the whole group (E8011, every index of the group), nothing of it is stored."""
+    emu.add_user("clerk", "Clerk123!", ("F_DATAVALUE_ADD",), org_units=["OuFacil0002"])
+    values = [
+        {"dataElement": "DeMalDeath1", "period": "202301", "orgUnit": OU, "value": "1"},
+        {"dataElement": "DeMalDeath1", "period": "202301", "orgUnit": "OuFacil0002", "value": "1"},
+    ]
+    r = post_json(emu, {"dataValues": values}, auth=("clerk", "Clerk123!"))
+    assert r.status_code == 409
+    summary = r.json()["response"]
+    assert summary["status"] == "ERROR"
+    (conflict,) = summary["conflicts"]
+    assert conflict["errorCode"] == "E8011"
+    assert conflict["value"] == f"Current user cannot enter data for org unit(s): `[{OU}]`"
+    assert conflict["indexes"] == [0, 1] and summary["rejectedIndexes"] == [0, 1]
+    # DataEntryPipeline.importGroups: a group's ConflictException adds no count, only the conflict.
+    assert counts(r) == count()
+    assert stored(emu) == {}

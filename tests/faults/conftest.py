@@ -99,14 +99,16 @@ def faults_db(pg_server, faults_db_template) -> str:
 def faults_bundle(faults_db) -> dict:
     """The DHIS2 metadata bundle: our catalogue and every org unit of the database."""
     from adx.dhis2.metadata import OrgUnit, build_bundle
-    from aggregations import build_catalogue, extract_org_units, load_config, product_codes
+    from aggregations import build_catalogue, load_config, org_units, product_codes
     from openimis_db.engine import make_engine
+    from tests.aggregations.snap import reference_snapshot
 
     engine = make_engine(faults_db)
     try:
         config = load_config(None)
-        catalogue = build_catalogue(config, product_codes(engine))
-        codes = sorted(set(extract_org_units(engine, config)["org_unit"].dropna()))
+        reference = reference_snapshot(engine)  # products and org units, as a run reads them
+        catalogue = build_catalogue(config, product_codes(reference))
+        codes = sorted(set(org_units(reference, config)["org_unit"].dropna()))
     finally:
         engine.dispose()
     return build_bundle(catalogue, org_units=[OrgUnit(c, f"Org unit {c}") for c in codes])
@@ -122,4 +124,5 @@ def dhis2(dhis2_emulator, faults_bundle, monkeypatch):
     monkeypatch.setenv("DHIS2_URL", dhis2_emulator.url)
     monkeypatch.setenv("DHIS2_TOKEN", dhis2_emulator.admin_token)
     monkeypatch.setenv("DHIS2_HTTP_ATTEMPTS", "2")  # bounded retries keep the suite short
+    monkeypatch.setenv("DHIS2_POLL_INTERVAL", "0.05")  # the emulator's async jobs finish at once
     return dhis2_emulator

@@ -24,7 +24,9 @@ from lxml import etree
 REPO = Path(__file__).resolve().parents[2]
 RANGE = "202301:202412"  # 24 months
 DATASET = "OI_CLAIMS"
-FINAL_SUFFIXES = (".adx.xml", ".json", ".parquet")
+# Final files of a run: exports, snapshot manifest and reconciliation JSON, Parquet (snapshot and
+# checked values), and the push ledger (SQLite: transactional, checked with integrity_check).
+FINAL_SUFFIXES = (".adx.xml", ".json", ".parquet", ".sqlite")
 
 
 def cli_args(db_url: str, out: Path, *extra: str) -> list[str]:
@@ -165,6 +167,13 @@ def partial_files(out: Path, shared: Path) -> list[str]:
         try:
             if name.endswith(".json"):
                 json.loads(path.read_text(encoding="utf-8"))
+            elif name.endswith(".sqlite"):
+                import sqlite3
+
+                with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+                    (verdict,) = con.execute("PRAGMA integrity_check").fetchone()
+                if verdict != "ok":
+                    problems.append(f"{name}: SQLite integrity_check: {verdict}")
             elif name.endswith(".adx.xml"):
                 doc = etree.parse(str(path))
                 if not schema.validate(doc):

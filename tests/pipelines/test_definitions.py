@@ -47,7 +47,9 @@ def test_graph_checks_and_groups():
         "enrolment_push", "claims_push", "population_push", "run_report",
     }  # fmt: skip
     node = graph.get(dg.AssetKey("claims_push"))
-    assert node.parent_keys == {dg.AssetKey("claims_export")}
+    # The push reads the data set's checked values (values IO manager) after the export ran.
+    assert node.parent_keys == {dg.AssetKey("claims_export"), dg.AssetKey("claims_dataset")}
+    assert graph.get(dg.AssetKey("claims_export")).parent_keys == {dg.AssetKey("claims_dataset")}
     assert graph.get(dg.AssetKey("enrolment_dataset")).parent_keys == {
         dg.AssetKey("enrolment_snapshot")
     }  # fmt: skip

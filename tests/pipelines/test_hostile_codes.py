@@ -23,6 +23,7 @@ from adx.dvs_json import read_json
 from aggregations import build_catalogue, load_config, product_codes
 from openimis_db.engine import make_engine
 from pipelines.cli import main
+from tests.aggregations.snap import reference_snapshot
 
 NS = "{urn:ihe:qrph:adx:2015}"
 PRODUCT = "PL;SEX=M"  # was split into PRODUCT="PRODUCT_PL" SEX="M"
@@ -53,8 +54,10 @@ def hostile_db(tmp_path_factory) -> Path:
             "SELECT HFID FROM tblClaim GROUP BY HFID ORDER BY count(*) DESC LIMIT 1"
         ).fetchone()
         con.execute("UPDATE tblHF SET HFCode = ? WHERE HfID = ?", (HF_CODE, hf_id))
-        (ward_id,) = con.execute(
-            "SELECT min(LocationId) FROM tblLocations WHERE LocationType = 'W'"
+        (ward_id,) = con.execute(  # the ward with the most families: it has insurees every month
+            "SELECT v.ParentLocationId FROM tblFamilies f JOIN tblLocations v "
+            "ON v.LocationId = f.LocationId WHERE f.ValidityTo IS NULL "
+            "GROUP BY v.ParentLocationId ORDER BY count(*) DESC LIMIT 1"
         ).fetchone()
         con.execute(
             "UPDATE tblLocations SET LocationCode = ? WHERE LocationId = ?", (WARD_CODE, ward_id)
@@ -86,7 +89,7 @@ def test_hostile_codes_travel_unchanged_to_adx_and_json(hostile_db, tmp_path, sh
 
     engine = make_engine(f"sqlite:///{hostile_db}")
     try:
-        catalogue = build_catalogue(load_config(config), product_codes(engine))
+        catalogue = build_catalogue(load_config(config), product_codes(reference_snapshot(engine)))
     finally:
         engine.dispose()
     categories_of = {

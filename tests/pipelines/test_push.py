@@ -74,9 +74,11 @@ def test_push_records_summary_and_removes_stale_values(
     sent = _json_values(tmp_path / "OI_CLAIMS_202402.json")
     (mat,) = result.asset_materializations_for_node("claims_push")
     meta = {k: v.value for k, v in mat.metadata.items()}
-    # 2.43 counts every written value as updated (DataEntrySummary.toImportSummary), earlier versions as imported
-    written = meta["updated"] if dhis2_emulator.profile.pipeline == "entry" else meta["imported"]
-    assert (meta["status"], written, meta["conflicts"]) == ("SUCCESS", len(sent), 0)
+    # 2.43's DataEntrySummary.toImportSummary counts every written value as updated, none imported.
+    written = (0, len(sent)) if dhis2_emulator.profile.pipeline == "entry" else (len(sent), 0)
+    assert (meta["status"], meta["imported"], meta["updated"], meta["conflicts"]) == (
+        "SUCCESS", *written, 0
+    )  # fmt: skip
     assert meta["stale_values_removed"] == 0 and "imported" in meta["summary"]
     # Every org unit pushed is registered complete (DHIS2's reporting rates count these).
     sent_units = {v["orgUnit"] for v in sent}
@@ -124,8 +126,8 @@ def test_cli_push_conflicts_beyond_tolerance_exit_1(
     small_sqlite_url, dhis2_emulator, tmp_path, monkeypatch, capsys
 ):
     units = load_dhis2_metadata(dhis2_emulator, small_sqlite_url)
-    # A user who may write to one org unit only: DHIS2 answers E7617 conflicts for the others,
-    # which the pre-flight (metadata only) cannot foresee.
+    # A user who may write to one org unit only: DHIS2 answers E7617 conflicts for the others
+    # (2.43: E8011, the group rejected), which the pre-flight (metadata only) cannot foresee.
     dhis2_emulator.add_user("clerk", "Clerk123!", ("F_DATAVALUE_ADD",), org_units=[units[0].id])
     monkeypatch.setenv("DHIS2_URL", dhis2_emulator.url)
     monkeypatch.setenv("DHIS2_TOKEN", dhis2_emulator.create_token("clerk"))

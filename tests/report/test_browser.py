@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.report import render_html, write_atomic
+from atomic_files import write_text
+from pipelines.report import render_html
 
 from .browser import chromium_path, open_page
 
@@ -16,9 +17,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def report_file(report_input, tmp_path_factory):
-    return write_atomic(
-        tmp_path_factory.mktemp("report") / "report.html", render_html(report_input)
-    )
+    return write_text(tmp_path_factory.mktemp("report") / "report.html", render_html(report_input))
 
 
 def _charts(page) -> list[dict]:

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from pipelines.report import render_html, write_atomic
+from atomic_files import write_text
+from pipelines.report import render_html
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,8 @@ def test_deterministic_and_small(report_input, html):
 
 def test_atomic_write(tmp_path, html):
     target = tmp_path / "r" / "report.html"
-    write_atomic(target, "old")
-    write_atomic(target, html)
+    write_text(target, "old")
+    write_text(target, html)
     assert target.read_text(encoding="utf-8") == html
     assert os.listdir(target.parent) == ["report.html"]  # no temporary file left
     assert target.stat().st_mode & 0o044  # readable by others (mkstemp makes 0600)

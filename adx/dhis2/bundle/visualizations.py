@@ -77,6 +77,11 @@ class _Catalogue:
             "reportingRate": {ds.code for ds in catalogue.data_sets},
         }
         self.categories = categories
+        self.element_categories = {
+            de.code: {c.code for c in de.categories}
+            for ds in catalogue.data_sets
+            for de in ds.data_elements
+        }
 
     def has(self, item: ChartData) -> bool:
         if item.kind not in CHART_DATA_KINDS:
@@ -134,10 +139,27 @@ def _check_layout(chart: ChartDefinition) -> None:
         )
 
 
+def _check_categories(chart: ChartDefinition, known: _Catalogue) -> None:
+    """A category dimension must be a category of every data element of the chart: DHIS2
+    analytics filters each dimension (``"<category>" in (...)``, JdbcAnalyticsManager), so an
+    element without it would silently show no value."""
+    dims = [d for d in (*chart.columns, *chart.rows, *chart.filters) if d not in FIXED_DIMENSIONS]
+    for item in chart.data:
+        if item.kind != "dataElement":
+            continue
+        lacking = [d for d in dims if d not in known.element_categories.get(item.code, set())]
+        if lacking:
+            raise DefinitionError(
+                f"chart {chart.code!r}: data element {item.code!r} has no category "
+                f"{', '.join(map(repr, lacking))}: DHIS2 would show no value for it"
+            )
+
+
 def visualization_object(
     ctx: BuildContext, chart: ChartDefinition, known: _Catalogue
 ) -> JsonObject:
     _check_layout(chart)
+    _check_categories(chart, known)
     ctx.check("visualization", chart.code)
 
     def dimension(dim: str) -> JsonObject:
